@@ -1,0 +1,3 @@
+from packetclip.cli import run
+
+run()
