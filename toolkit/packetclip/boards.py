@@ -13,6 +13,7 @@ Fields (all sizes in bytes, power in mW, weight in grams):
     [qemu]      binary, machine, args (list)   (emulated boards only)
 """
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,6 +61,20 @@ class Board:
     def counts_to_us(self, counts):
         return counts * 1e6 / self.counter_hz
 
+    @property
+    def baud(self):
+        return int(self.section("serial").get("baud", 0))
+
+    @property
+    def usb_ids(self):
+        """[(vid, pid)] as ints, from serial.usb "VID:PID" strings (hex)."""
+        return [tuple(int(x, 16) for x in s.split(":")) for s in self.section("serial").get("usb", [])]
+
+    @property
+    def counter_unit(self):
+        """What latencies are counted in; emulated boards count instructions, not cycles."""
+        return "instructions" if self.counter_kind == "instructions" else "cycles"
+
 
 def board_paths():
     return sorted(BOARDS_DIR.glob("*.toml"))
@@ -96,4 +111,11 @@ def load_board(name_or_path):
         raise PacketclipError(f"{p}: field 'flash.runner' is '{runner}'; use one of {', '.join(RUNNERS)}")
     if runner == "qemu" and "machine" not in data.get("qemu", {}):
         raise PacketclipError(f"{p}: field 'qemu.machine' is missing for an emulated board; add the QEMU machine name")
+    if runner == "pyocd" and not data.get("flash", {}).get("target"):
+        raise PacketclipError(f"{p}: field 'flash.target' is missing; add the pyocd target name (see `pyocd list --targets`)")
+    if runner == "esptool" and not data.get("flash", {}).get("chip"):
+        raise PacketclipError(f"{p}: field 'flash.chip' is missing; add the esptool chip name (esp32, esp32s3, esp32c3, ...)")
+    for usb in data.get("serial", {}).get("usb", []):
+        if not re.fullmatch(r"[0-9a-fA-F]{4}:[0-9a-fA-F]{4}", str(usb)):
+            raise PacketclipError(f"{p}: field 'serial.usb' has '{usb}'; write USB ids as hex \"VID:PID\", e.g. \"0483:374b\"")
     return Board(name=data["name"], path=p, data=data)

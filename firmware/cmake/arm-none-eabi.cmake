@@ -1,0 +1,13 @@
+# Bare-metal Arm Cortex-M with Debian's gcc-arm-none-eabi (+ libnewlib-arm-none-eabi).
+set(CMAKE_SYSTEM_NAME Generic)
+set(CMAKE_SYSTEM_PROCESSOR arm)
+find_program(PC_ARM_GCC arm-none-eabi-gcc)
+if(NOT PC_ARM_GCC)
+  message(FATAL_ERROR "arm-none-eabi-gcc not found; install it with: sudo apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi")
+endif()
+set(CMAKE_C_COMPILER arm-none-eabi-gcc)
+set(CMAKE_CXX_COMPILER arm-none-eabi-g++)
+set(CMAKE_ASM_COMPILER arm-none-eabi-gcc)
+set(CMAKE_OBJCOPY arm-none-eabi-objcopy)
+set(CMAKE_SIZE arm-none-eabi-size)
+set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)

@@ -1,0 +1,13 @@
+# Bare-metal RV32 with Debian's gcc-riscv64-unknown-elf (multilib, so rv32 too) + picolibc.
+set(CMAKE_SYSTEM_NAME Generic)
+set(CMAKE_SYSTEM_PROCESSOR riscv32)
+find_program(PC_RV_GCC riscv64-unknown-elf-gcc)
+if(NOT PC_RV_GCC)
+  message(FATAL_ERROR "riscv64-unknown-elf-gcc not found; install it with: sudo apt-get install gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf")
+endif()
+set(CMAKE_C_COMPILER riscv64-unknown-elf-gcc)
+set(CMAKE_CXX_COMPILER riscv64-unknown-elf-g++)
+set(CMAKE_ASM_COMPILER riscv64-unknown-elf-gcc)
+set(CMAKE_OBJCOPY riscv64-unknown-elf-objcopy)
+set(CMAKE_SIZE riscv64-unknown-elf-size)
+set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)

@@ -1,0 +1,10 @@
+/* A stand-in for a generated model folder (tests only): sizes of the reference MLP. */
+#ifndef PC_MODEL_CONFIG_H
+#define PC_MODEL_CONFIG_H
+#ifndef PC_MODEL_INPUT_BYTES
+#define PC_MODEL_INPUT_BYTES 40u
+#endif
+#ifndef PC_MODEL_OUTPUT_BYTES
+#define PC_MODEL_OUTPUT_BYTES 12u
+#endif
+#endif

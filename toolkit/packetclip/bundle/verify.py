@@ -1,0 +1,154 @@
+"""Run a bundle in the real TFLM runtime (the golden model) and measure it.
+
+`evaluate_bundle(bundle, X, labels)` -> metrics of the int8 model as TFLM runs it;
+`verify_bundle(path, data=None)` -> static checks + TFLM metrics on the recorded test split
+(or on every row of a user's flow file).
+"""
+
+import numpy as np
+
+from packetclip.bundle.checks import check_bundle_meta, check_tflite
+from packetclip.bundle.format import load_bundle
+from packetclip.bundle.windows import build_windows, window_rows
+from packetclip.errors import PacketclipError
+from packetclip.metrics import classification_metrics, softmax
+
+
+def _golden():
+    try:
+        from packetclip.bundle import golden
+    except ImportError:  # TEMPORARY until the codegen helper's golden.py lands
+        return _LocalGolden
+    return golden
+
+
+class _LocalGolden:
+    """TEMPORARY stand-in for packetclip.bundle.golden (same two functions)."""
+
+    PROBE = ("import sys, numpy as np\nfrom tflite_micro import runtime\n"
+             "b = open(sys.argv[1], 'rb').read()\nit = runtime.Interpreter.from_bytes(b, arena_size=int(sys.argv[2]))\n"
+             "d = it.get_input_details(0)\nit.set_input(np.zeros(d['shape'], np.int8), 0)\nit.invoke()\nprint('ok')\n")
+
+    @staticmethod
+    def run_tflm(tflite, Q):
+        from tflite_micro import runtime
+
+        it = runtime.Interpreter.from_bytes(bytes(tflite), arena_size=1 << 20)
+        shape = tuple(it.get_input_details(0)["shape"])
+        out = []
+        for q in np.asarray(Q, np.int8):
+            it.set_input(q.reshape(shape), 0)
+            it.invoke()
+            out.append(np.array(it.get_output(0)).reshape(-1))
+        return np.stack(out)
+
+    @staticmethod
+    def probe_arena(tflite):
+        import subprocess
+        import sys
+        import tempfile
+
+        with tempfile.NamedTemporaryFile(suffix=".tflite") as f:
+            f.write(bytes(tflite))
+            f.flush()
+            ok = lambda n: subprocess.run([sys.executable, "-c", _LocalGolden.PROBE, f.name, str(n)],  # noqa: E731
+                                          capture_output=True, text=True).stdout.strip() == "ok"
+            lo, hi = 0, 1024
+            while not ok(hi):
+                lo, hi = hi, hi * 2
+                if hi > 1 << 24:
+                    raise PacketclipError("TFLM could not allocate the model even with a 16 MiB arena")
+            while hi - lo > 16:
+                mid = (lo + hi) // 2 // 16 * 16
+                lo, hi = (lo, mid) if ok(mid) else (mid, hi)
+            return hi
+
+
+def run_tflm(tflite, Q):
+    """int8 inputs [n, *input_shape[1:]] -> int8 outputs [n, out] through TFLM, one invoke per row."""
+    return np.asarray(_golden().run_tflm(tflite, Q))
+
+
+def probe_arena(tflite):
+    return int(_golden().probe_arena(tflite))
+
+
+def outputs_to_scores(bundle, Qout):
+    """int8 outputs -> (class probs, mission probs or None, logits)."""
+    logits = bundle.dequantize_output(Qout)
+    cls = softmax(bundle.head(logits, "classes"))
+    mis = bundle.head(logits, "missions")
+    return cls, (None if mis is None else softmax(mis)), logits
+
+
+def score(meta, y_true, class_probs, mission_probs):
+    return classification_metrics(y_true, class_probs, meta["labels"], meta["label_missions"], meta["missions"], mission_probs)
+
+
+def summary(m):
+    """The few numbers worth a line: accuracy, macro-F1, three-mission mean AUC, per-mission AUC."""
+    return {"n": m["n"], "accuracy": round(m["accuracy"], 6), "macro_f1": round(m["macro_f1"], 6),
+            "mean_auc_three_missions": None if m["mean_auc_three_missions"] is None else round(m["mean_auc_three_missions"], 6),
+            "mission_auc": {k: (None if v["auc"] is None else round(v["auc"], 6)) for k, v in m["per_mission"].items()}}
+
+
+def evaluate_bundle(bundle, Xw, y_true):
+    """Canonical windows [n, window*features] + true labels -> (metrics, int8 outputs)."""
+    Q = bundle.quantize_input(Xw)
+    Qout = run_tflm(bundle.tflite, Q)
+    cls, mis, _ = outputs_to_scores(bundle, Qout)
+    return score(bundle.meta, y_true, cls, mis), Qout
+
+
+def verify_bundle(path, data=None, dialect=None, log=print):
+    """Checks + TFLM run. `data` None = the split recorded in model.json on its source data."""
+    bundle = load_bundle(path)
+    where = f"{bundle.path / 'model.tflite'}"
+    s = check_tflite(bundle.tflite, where)
+    check_bundle_meta(bundle.meta, s, f"{bundle.path / 'model.json'}")
+    log(f"checks: ok ({', '.join(s['ops'])}; {s['weight_bytes']} weight bytes; {s['macs']} MACs)")
+    arena = probe_arena(bundle.tflite)
+    log(f"arena: {arena} B measured in TFLM (model.json says {bundle.meta.get('arena_bytes')})")
+    Xw, y, where_data = _eval_rows(bundle, data, dialect)
+    m, _ = evaluate_bundle(bundle, Xw, y)
+    out = {"bundle": str(bundle.path), "sha256": bundle.sha256, "checks": s, "arena_bytes": arena,
+           "data": where_data, "tflm": summary(m)}
+    log(f"TFLM int8 on {where_data} ({m['n']} rows): macro-F1 {m['macro_f1']:.4f}, accuracy {m['accuracy']:.4f}, "
+        f"3-mission mean AUC {m['mean_auc_three_missions'] if m['mean_auc_three_missions'] is None else round(m['mean_auc_three_missions'], 4)}")
+    return out
+
+
+def feature_matrix(table, features, where):
+    """Columns of a flow table in the bundle's feature order; one-line error for a missing one."""
+    index = {f: i for i, f in enumerate(table.features)}
+    missing = [f for f in features if f not in index]
+    if missing:
+        raise PacketclipError(f"{where}: lacks feature(s) {', '.join(missing[:5])} that the bundle's model.json lists; "
+                              "give flows with those columns")
+    return table.X[:, [index[f] for f in features]]
+
+
+def bundle_windows(meta, table, rows, where):
+    """Canonical inputs [len(rows), window*features] for the given table rows."""
+    X = feature_matrix(table, meta["features"], where)
+    idx = window_rows(table.meta, len(X), int(meta["window"]))[rows]
+    return build_windows(X, idx)
+
+
+def _eval_rows(bundle, data, dialect):
+    from packetclip.data import load_flows, split_indices
+
+    meta = bundle.meta
+    if data is not None:
+        table = load_flows(path=data, dialect=dialect)
+        rows = np.arange(len(table.X))
+        where = str(data)
+    else:
+        d = meta.get("data")
+        if not d or "split" not in d:
+            raise PacketclipError(f"{bundle.path / 'model.json'}: no recorded data split to verify on; pass --data FLOWS.csv")
+        table = load_flows(path=d.get("path"), dialect=d.get("dialect"))
+        sp = d["split"]
+        rows = np.asarray(split_indices(table, kind=sp["kind"], test=sp["test"], val=sp.get("val", 0.0), seed=sp["seed"])["test"])
+        where = f"{d.get('source', d.get('path'))} test split ({sp['kind']}, test={sp['test']}, seed={sp['seed']})"
+    return bundle_windows(meta, table, rows, where), np.asarray(table.labels)[rows], where
