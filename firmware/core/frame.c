@@ -275,6 +275,8 @@ static void write_str(const char *s)
 void pc_core_boot(void)
 {
     static const uint8_t end[3] = {'\r', '\n', 0};
+    /* a leading delimiter separates the line from whatever a ROM bootloader printed */
+    pc_hal_write(end + 2, 1);
     write_str("packetclip boot ");
     write_str(pc_hal_board_name());
     write_str(" fw=" PC_FW_VERSION " proto=1");

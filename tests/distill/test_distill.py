@@ -80,3 +80,13 @@ def test_budget_nothing_fits_is_one_line_exit_2(tmp_path):
     assert r.returncode == 2, r.stderr
     assert r.stderr.strip().count("\n") == 0 and "smallest" in r.stderr and "--max-weights" in r.stderr
     assert not (tmp_path / "b").exists()
+
+
+def test_teacher_from_another_knowledge_graph_is_refused(tmp_path):
+    run = tmp_path / "old-teacher"
+    run.mkdir()
+    (run / "config.json").write_text(json.dumps({"format": 1, "kg_version": "0123456789ab", "labels": ["dos"]}))
+    r = _cli(["distill", str(run), "--out", str(tmp_path / "b")], tmp_path)
+    assert r.returncode == 2
+    assert r.stderr.strip().count("\n") == 0 and "kg_version" in r.stderr and "0123456789ab" in r.stderr
+    assert not (tmp_path / "b").exists()

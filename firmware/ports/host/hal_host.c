@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -88,7 +89,12 @@ static void open_pty(void)
     if (io_fd < 0 || grantpt(io_fd) < 0 || unlockpt(io_fd) < 0)
         die("pty");
     {
-        /* raw mode on the master side is not needed; the slave is set raw by the host */
+        /* raw from the start: a cooked pty would echo the boot line back to us */
+        struct termios t;
+        if (tcgetattr(io_fd, &t) == 0) {
+            cfmakeraw(&t);
+            tcsetattr(io_fd, TCSANOW, &t);
+        }
         printf("pty %s\n", ptsname(io_fd));
         fflush(stdout);
     }

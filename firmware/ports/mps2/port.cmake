@@ -7,6 +7,7 @@ target_sources(${PC_TARGET} PRIVATE "${CMAKE_CURRENT_LIST_DIR}/startup.c" "${CMA
 target_compile_definitions(${PC_TARGET} PRIVATE PC_UART_BASE=${PC_UART_BASE}
   PC_COUNTER_MUL=${PC_COUNTER_MUL} PC_COUNTER_DIV=${PC_COUNTER_DIV})
 target_compile_options(${PC_TARGET} PRIVATE -Os -g -ffunction-sections -fdata-sections -Wall -Wextra
+  -fno-tree-loop-distribute-patterns  # keep small loops inline instead of calling libc memcpy/memset/strlen
   $<$<COMPILE_LANGUAGE:CXX>:-fno-exceptions -fno-rtti -fno-threadsafe-statics>)
 target_link_options(${PC_TARGET} PRIVATE -nostartfiles --specs=nano.specs --specs=nosys.specs
   -Wl,--gc-sections -Wl,--no-warn-rwx-segments "-T${CMAKE_BINARY_DIR}/link.ld")

@@ -91,8 +91,8 @@ def build_firmware(board, model, engine="aot", out=None, dsp=None, tflm_root=Non
         from packetclip.build.esp32 import write_idf_project
 
         return write_idf_project(board, model, out, engine=engine, log=log)
-    if engine == "tflm" and board.port != "host" and not tflm_root:
-        raise PacketclipError("--engine tflm needs --tflm-root /path/to/tflite-micro (a TFLM source tree); "
+    if engine == "tflm" and not tflm_root:
+        raise PacketclipError("--engine tflm needs --tflm-root DIR, a TFLM tree made by tflite-micro's create_tflm_tree.py; "
                               "TFLM is not in any registry reachable here")
     model_dir = out / "model"
     codegen_report = _generate(model, model_dir, engine)

@@ -21,8 +21,11 @@ def _list_option(value, what):
     """A comma-separated list, or a file with one item per line."""
     if value is None:
         return None
-    p = Path(value)
-    items = p.read_text().split() if p.is_file() else value.split(",")
+    try:
+        is_file = Path(value).is_file()
+    except OSError:  # a long comma-separated list is not a valid path
+        is_file = False
+    items = Path(value).read_text().split() if is_file else value.split(",")
     items = [s.strip() for s in items if s.strip()]
     if not items:
         raise PacketclipError(f"--{what}: empty list; give names separated by commas or a file with one per line")

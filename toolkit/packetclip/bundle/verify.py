@@ -15,53 +15,9 @@ from packetclip.metrics import classification_metrics, softmax
 
 
 def _golden():
-    try:
-        from packetclip.bundle import golden
-    except ImportError:  # TEMPORARY until the codegen helper's golden.py lands
-        return _LocalGolden
+    from packetclip.bundle import golden
+
     return golden
-
-
-class _LocalGolden:
-    """TEMPORARY stand-in for packetclip.bundle.golden (same two functions)."""
-
-    PROBE = ("import sys, numpy as np\nfrom tflite_micro import runtime\n"
-             "b = open(sys.argv[1], 'rb').read()\nit = runtime.Interpreter.from_bytes(b, arena_size=int(sys.argv[2]))\n"
-             "d = it.get_input_details(0)\nit.set_input(np.zeros(d['shape'], np.int8), 0)\nit.invoke()\nprint('ok')\n")
-
-    @staticmethod
-    def run_tflm(tflite, Q):
-        from tflite_micro import runtime
-
-        it = runtime.Interpreter.from_bytes(bytes(tflite), arena_size=1 << 20)
-        shape = tuple(it.get_input_details(0)["shape"])
-        out = []
-        for q in np.asarray(Q, np.int8):
-            it.set_input(q.reshape(shape), 0)
-            it.invoke()
-            out.append(np.array(it.get_output(0)).reshape(-1))
-        return np.stack(out)
-
-    @staticmethod
-    def probe_arena(tflite):
-        import subprocess
-        import sys
-        import tempfile
-
-        with tempfile.NamedTemporaryFile(suffix=".tflite") as f:
-            f.write(bytes(tflite))
-            f.flush()
-            ok = lambda n: subprocess.run([sys.executable, "-c", _LocalGolden.PROBE, f.name, str(n)],  # noqa: E731
-                                          capture_output=True, text=True).stdout.strip() == "ok"
-            lo, hi = 0, 1024
-            while not ok(hi):
-                lo, hi = hi, hi * 2
-                if hi > 1 << 24:
-                    raise PacketclipError("TFLM could not allocate the model even with a 16 MiB arena")
-            while hi - lo > 16:
-                mid = (lo + hi) // 2 // 16 * 16
-                lo, hi = (lo, mid) if ok(mid) else (mid, hi)
-            return hi
 
 
 def run_tflm(tflite, Q):

@@ -64,7 +64,7 @@ def inspect(file, as_json, **load):
     if as_json:
         rep["features"] = t.features
         rep["kg_version"] = t.kg_version
-        click.echo(json.dumps(rep, indent=2, sort_keys=True, ensure_ascii=False))
+        click.echo(json.dumps(rep, indent=2, ensure_ascii=False))
     else:
         click.echo(t.report.to_text())
         click.echo(f"features  {len(t.features)} (units: packetclip/data/schema.py, docs/data.md)")

@@ -18,7 +18,7 @@ from packetclip.data.schema import (ALL_DIALECTS, COLUMNS, DIALECTS, DUPLICATE_C
                                     LABEL_NAMES, META, META_NUMERIC, norm_name)
 from packetclip.errors import PacketclipError
 
-CHUNK_BYTES = 16 << 20
+CHUNK_BYTES = 4 << 20
 _STR_WIDTH = {"src_ip": 45, "dst_ip": 45, "timestamp": 32, "label": 48}
 
 
@@ -181,29 +181,36 @@ def iter_chunks(path, layout, text, blocks, drop_bad_rows=False, bad=None):
     line = 2
     for block in _chain(text, blocks):
         n_lines = block.count("\n")
-        try:
-            arr = np.loadtxt(block.splitlines(), delimiter=",", dtype=layout.dtype, usecols=layout.usecols,
-                             comments=None, quotechar='"', ndmin=1)
-        except ValueError:
+        arr = None
+        for fix in (None, _fill_edges):
+            try:
+                arr = np.loadtxt((fix(block) if fix else block).splitlines(), delimiter=",", dtype=layout.dtype, usecols=layout.usecols,
+                                 comments=None, quotechar='"', ndmin=1)
+                break
+            except ValueError:
+                continue
+        if arr is None:  # locate the bad cell exactly (or drop its row)
             arr = _python_parse(block, layout, line, drop_bad_rows, bad if bad is not None else {})
         yield arr, line
         line += n_lines
 
 
 def _fill_empty(block):
-    """Empty cells -> 'nan' on the raw bytes (loadtxt rejects empty numbers; the CIC files have
-    them in Flow Bytes/s). Line numbers do not change. An empty text cell reads as 'nan' too."""
+    """Empty cells between commas -> 'nan', on the raw bytes (loadtxt rejects empty numbers;
+    the CIC files have them in Flow Bytes/s). Line numbers do not change."""
     if b"\r" in block:
         block = block.replace(b"\r\n", b"\n")
     if b",," in block:
-        block = block.replace(b",,", b",nan,").replace(b",,", b",nan,")
-    if b",\n" in block:
-        block = block.replace(b",\n", b",nan\n")
-    if b"\n," in block:
-        block = block.replace(b"\n,", b"\nnan,")
-    if block.startswith(b","):
-        block = b"nan" + block
+        block = block.replace(b",,", b",nan,")
+        if b",," in block:  # runs of empty cells
+            block = block.replace(b",,", b",nan,")
     return block
+
+
+def _fill_edges(text):
+    """Empty first/last cells -> 'nan' (rare, so only tried when a block fails to parse)."""
+    text = text.replace(",\n", ",nan\n").replace("\n,", "\nnan,")
+    return "nan" + text if text.startswith(",") else text
 
 
 def _chain(first, rest):

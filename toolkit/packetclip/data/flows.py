@@ -92,12 +92,15 @@ def load_flows(path=None, dialect=None, strict=False, kg=None, labels=None, drop
         report = CleaningReport(source=shown, dialect=dialect, meta=sorted(layout.meta, key=META_FIELDS.index),
                                 dropped_columns=[list(d) for d in layout.dropped_columns],
                                 ignored_columns=layout.ignored_columns)
-        acc = _Accumulator(layout, report, label_map, graph, strict, drop_bad_rows, drop_unknown, shown)
+        hint = _rows_hint(path, first)
+        acc = _Accumulator(layout, report, label_map, graph, strict, drop_bad_rows, drop_unknown, shown, hint)
         bad = {}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # loadtxt's "no data" on blank blocks
             for arr, line in csvread.iter_chunks(shown, layout, rest, blocks, drop_bad_rows, bad):
                 acc.add(arr, line)
+                del arr
+                _release_free_memory()
                 if progress:
                     progress(_tell(f))
         for why, n in bad.items():
@@ -111,6 +114,37 @@ def load_flows(path=None, dialect=None, strict=False, kg=None, labels=None, drop
     return table
 
 
+def _rows_hint(path, first_block):
+    """Upper-ish estimate of the row count: file size (gzip: from its trailer) / bytes per row."""
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as f:
+            if f.read(2) == b"\x1f\x8b" and size >= 18:
+                f.seek(-4, 2)
+                size = max(size, int.from_bytes(f.read(4), "little"))  # ISIZE: uncompressed size mod 2**32
+    except OSError:
+        return 0
+    lines = max(first_block.count("\n"), 1)
+    return int(size / (len(first_block) / lines) * 1.2) + 1024
+
+
+def _release_free_memory():
+    """Give freed heap pages back to the OS between chunks (glibc keeps them otherwise, and the
+    per-chunk parse buffers would pile up as resident memory). No-op off glibc."""
+    global _TRIM
+    if _TRIM is None:
+        try:
+            import ctypes
+            _TRIM = ctypes.CDLL("libc.so.6").malloc_trim
+        except (OSError, AttributeError):
+            _TRIM = False
+    if _TRIM:
+        _TRIM(0)
+
+
+_TRIM = None
+
+
 def _tell(f):
     try:
         raw = getattr(f, "fileobj", None) or f
@@ -122,10 +156,11 @@ def _tell(f):
 class _Accumulator:
     """Cleans chunk by chunk and keeps only kept rows, so memory stays near the output size."""
 
-    def __init__(self, layout, report, label_map, kg, strict, drop_bad_rows, drop_unknown, shown):
+    def __init__(self, layout, report, label_map, kg, strict, drop_bad_rows, drop_unknown, shown, hint=0):
         self.layout, self.report, self.label_map, self.kg = layout, report, label_map, kg
         self.strict, self.drop_bad_rows, self.drop_unknown, self.shown = strict, drop_bad_rows, drop_unknown, shown
-        self.X, self.cls, self.meta = [], [], {k: [] for k in layout.meta}
+        self.X, self.cls, self.hash = _Grow(hint), _Grow(hint), _Grow(hint)
+        self.meta = {k: _Grow(hint) for k in layout.meta}
         self.classes = []            # class id per code
         self.ts_cache = {}
 
@@ -140,9 +175,13 @@ class _Accumulator:
             return
         rep = self.report
         rep.rows_read += n
-        X = np.empty((n, len(FEATURES)), dtype=np.float64)
-        for j in range(len(FEATURES)):
-            X[:, j] = arr[f"f{j}"]
+        X = self.X.reserve(n, len(FEATURES))  # parse straight into the growing output buffer
+        offs = [arr.dtype.fields[f"f{j}"][1] for j in range(len(FEATURES))]
+        if all(b - a == 8 for a, b in zip(offs, offs[1:])):  # features side by side: one strided copy
+            X[:] = np.ndarray((n, len(FEATURES)), np.float64, arr, offs[0], (arr.dtype.itemsize, 8))
+        else:
+            for j in range(len(FEATURES)):
+                X[:, j] = arr[f"f{j}"]
         keep = np.ones(n, dtype=bool)
         # labels
         if "label" in arr.dtype.names:
@@ -184,7 +223,7 @@ class _Accumulator:
             elif name in META_NUMERIC:
                 meta[name] = arr[name]
             else:
-                meta[name] = _narrow(np.strings.strip(arr[name]))
+                meta[name] = _narrow(np.strings.strip(arr[name]))  # fixed width for hashing below
         # cleaning: inf/NaN, then negative times
         finite = np.isfinite(X)
         nonfinite = ~finite.all(axis=1) & keep
@@ -206,29 +245,29 @@ class _Accumulator:
                 d[TIME_FEATURES[j]] = d.get(TIME_FEATURES[j], 0) + int(cols[j])
             keep &= ~negrow
         if not keep.all():
-            X, codes = X[keep], codes[keep]
-            meta = {k: v[keep] for k, v in meta.items()}
+            k = int(keep.sum())
+            X[:k] = X[keep]
+            X = X[:k]
+            codes = codes[keep]
+            meta = {name: v[keep] for name, v in meta.items()}
         X += 0.0  # -0.0 -> 0.0 so equal rows hash equal
-        self.X.append(X)
+        self.hash.append(_row_hashes(X, codes, meta))
+        self.X.commit(len(X))
         self.cls.append(codes)
-        for k, v in meta.items():
-            self.meta[k].append(v)
+        for name, v in meta.items():
+            # addresses as numpy's variable-width strings: 16 bytes a row instead of 4 per character
+            self.meta[name].append(v.astype(_STR) if v.dtype.kind == "U" else v)
 
     def finish(self, drop_duplicates, drop_constant):
         rep, kg = self.report, self.kg
-        n = sum(len(x) for x in self.X)
-        X = np.empty((n, len(FEATURES)), dtype=np.float64)  # pages are touched as chunks land
-        pos = 0
-        while self.X:
-            part = self.X.pop(0)
-            X[pos:pos + len(part)] = part
-            pos += len(part)
-            del part
-        codes = np.concatenate(self.cls) if self.cls else np.empty(0, np.int16)
-        meta = {k: (np.concatenate(v) if v else None) for k, v in self.meta.items()}
+        self.ts_cache = None  # one entry per distinct timestamp string: no longer needed
+        X = self.X.result(np.float64, (0, len(FEATURES)))
+        n = len(X)
+        codes = self.cls.result(np.int16, (0,))
+        meta = {k: v.result(np.float64, (0,)) for k, v in self.meta.items()}
         features = list(FEATURES)
         if drop_duplicates and n:
-            first = _first_occurrence(X, codes, meta)
+            first = _first_occurrence(X, codes, meta, self.hash.result(np.uint64, (0,)))
             dup = first != np.arange(n)
             rep.add_drop("duplicate", int(dup.sum()))
             if dup.any():
@@ -237,6 +276,7 @@ class _Accumulator:
                 X = _shrink(X, len(keep_idx))
                 codes = codes[keep_idx]
                 meta = {k: v[keep_idx] for k, v in meta.items()}
+        _release_free_memory()  # the dedup temporaries, before the label arrays are built
         if len(X):
             lo, hi = X.min(axis=0), X.max(axis=0)
             const = [f for f, a, b in zip(features, lo, hi) if a == b]
@@ -252,13 +292,56 @@ class _Accumulator:
         mission_of = np.array([kg.mission_of(c) if c == UNKNOWN or kg.has_technique(c) else UNKNOWN for c in classes])
         missions = mission_of[codes] if len(codes) else np.empty(0, dtype=mission_of.dtype)
         rep.rows_kept = len(labels)
-        u, c = np.unique(labels, return_counts=True)
-        rep.classes = dict(sorted(zip(u.tolist(), map(int, c)), key=lambda kv: -kv[1]))
-        mu, mc = np.unique(missions, return_counts=True)
-        mcount = dict(zip(mu.tolist(), map(int, mc)))
-        rep.missions = {m: mcount[m] for m in kg.missions + [UNKNOWN] if m in mcount}
+        counts = np.bincount(codes, minlength=len(classes)) if len(codes) else np.zeros(len(classes), np.int64)
+        rep.classes = dict(sorted(((str(c), int(k)) for c, k in zip(classes, counts) if k), key=lambda kv: (-kv[1], kv[0])))
+        mcount = {}
+        for m, k in zip(mission_of.tolist(), counts.tolist()):
+            mcount[m] = mcount.get(m, 0) + k
+        rep.missions = {m: mcount[m] for m in kg.missions + [UNKNOWN] if mcount.get(m)}
         full_meta = {k: meta.get(k) for k in META_FIELDS}
+        _release_free_memory()
         return FlowTable(X, features, labels, missions, full_meta, rep, self.layout.dialect, self.shown, kg.version)
+
+
+class _Grow:
+    """An output array sized once from an estimate of the row count.
+
+    Untouched pages of a big allocation cost no RAM, so over-estimating is free; a wrong
+    estimate falls back to grow-and-copy. (ndarray.resize would zero-fill the new part.)"""
+
+    def __init__(self, hint=0):
+        self.buf, self.n, self.hint = None, 0, hint
+
+    def _ensure(self, need, tail, dtype):
+        if self.buf is None:
+            self.buf = np.empty((max(need, self.hint, 1024),) + tail, dtype=dtype)
+        grow = need > len(self.buf)
+        wider = np.dtype(dtype).itemsize > self.buf.dtype.itemsize  # wider strings arrived
+        if grow or wider:
+            new = np.empty((max(need, int(len(self.buf) * 1.5)) if grow else len(self.buf),) + tail,
+                           dtype=dtype if wider else self.buf.dtype)
+            new[:self.n] = self.buf[:self.n]  # copy only the filled rows
+            self.buf = new
+
+    def reserve(self, k, width):
+        """A writable view of the next k rows; commit(m) keeps the first m of them."""
+        self._ensure(self.n + k, (width,), np.float64)
+        return self.buf[self.n:self.n + k]
+
+    def commit(self, m):
+        self.n += m
+
+    def append(self, v):
+        self._ensure(self.n + len(v), v.shape[1:], v.dtype)
+        self.buf[self.n:self.n + len(v)] = v
+        self.n += len(v)
+
+    def result(self, dtype, empty_shape):
+        if self.buf is None:
+            return np.empty(empty_shape, dtype=dtype)
+        out, self.buf = self.buf, None
+        out.resize((self.n,) + out.shape[1:], refcheck=False)  # shrinking: realloc gives pages back
+        return out
 
 
 def _narrow(v):
@@ -267,6 +350,7 @@ def _narrow(v):
     return v.astype(f"U{max(w, 1)}")
 
 
+_STR = np.dtypes.StringDType()
 _MASK = np.uint64(0x9E3779B97F4A7C15)
 
 
@@ -276,13 +360,14 @@ def _mix(h, v):
     return h
 
 
+_MULT = np.random.default_rng(12345).integers(1, 2**63, size=256, dtype=np.uint64) | np.uint64(1)
+
+
 def _row_hashes(X, codes, meta, block=1 << 15):
     """64-bit hash per row over features, class and metadata, computed in row blocks."""
-    rng = np.random.default_rng(12345)
-    mult = rng.integers(1, 2**63, size=X.shape[1], dtype=np.uint64) | np.uint64(1)
+    mult = _MULT[:X.shape[1]]
     strs = {k: v for k, v in meta.items() if v is not None and v.dtype.kind == "U"}
-    smult = {k: rng.integers(1, 2**63, size=max(1, v.dtype.itemsize // 4), dtype=np.uint64) | np.uint64(1)
-             for k, v in strs.items()}
+    smult = {k: _MULT[:max(1, v.dtype.itemsize // 4)] for k, v in strs.items()}
     h = np.empty(len(X), dtype=np.uint64)
     with np.errstate(over="ignore"):
         for s in range(0, len(X), block):
@@ -303,9 +388,8 @@ def _row_hashes(X, codes, meta, block=1 << 15):
     return h
 
 
-def _first_occurrence(X, codes, meta):
+def _first_occurrence(X, codes, meta, h):
     """Index of the first identical row for every row (itself when it is the first)."""
-    h = _row_hashes(X, codes, meta)
     _, first_idx, inv = np.unique(h, return_index=True, return_inverse=True)
     first = first_idx[inv]
     cand = np.flatnonzero(first != np.arange(len(X)))
@@ -335,17 +419,24 @@ def _shrink(X, n):
         return X[:n].copy()
 
 
-def _identical_columns(X, features, skip=(), sample=200_000):
-    """Pairs of non-constant features whose columns are equal on every kept row (informational)."""
-    idx = slice(None) if len(X) <= sample else np.linspace(0, len(X) - 1, sample).astype(np.int64)
-    S = X[idx]
+def _identical_columns(X, features, skip=(), block=1 << 13):
+    """Pairs of non-constant features whose columns are equal on every kept row (informational).
+
+    Columns are compared by a 64-bit hash computed in row blocks (no copy of X), then confirmed."""
+    rng = np.random.default_rng(54321)
+    sig = np.zeros(X.shape[1], dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for s in range(0, len(X), block):
+            e = min(s + block, len(X))
+            w = rng.integers(1, 2**63, size=(e - s, 1), dtype=np.uint64) | np.uint64(1)
+            sig += (X[s:e].view(np.uint64) * w).sum(axis=0, dtype=np.uint64)
     seen, pairs = {}, []
     for j, f in enumerate(features):
         if f in skip:
             continue
-        key = S[:, j].tobytes()
-        if key in seen and np.array_equal(X[:, j], X[:, seen[key]]):
-            pairs.append([f, features[seen[key]]])
+        k = int(sig[j])
+        if k in seen and np.array_equal(X[:, j], X[:, seen[k]]):
+            pairs.append([f, features[seen[k]]])
         else:
-            seen.setdefault(key, j)
+            seen.setdefault(k, j)
     return pairs

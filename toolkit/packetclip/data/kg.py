@@ -81,8 +81,8 @@ def _read_nodes(path, text=None):
             parent = entry.get("parent")
             if kind == "mission" and parent is not None:
                 raise PacketclipError(f"{where}: mission '{nid}' has a parent '{parent}'; missions are roots, make it a tactic")
-            if kind != "mission" and not isinstance(parent, str):
-                raise PacketclipError(f"{where}: {kind} '{nid}' has no 'parent'; name the {'mission or tactic' if kind == 'tactic' else 'tactic'} it belongs to")
+            if parent is not None and not isinstance(parent, str):
+                raise PacketclipError(f"{where} ('{nid}'): 'parent' must be a node id string")
             nodes.append((entry, kind, name))
     return nodes
 
@@ -115,6 +115,9 @@ class KnowledgeGraph:
                 n = tactics[tid]
                 raise PacketclipError(f"{n.source}: tactic id '{tid}' is also a {'mission' if tid in missions else 'technique'} id; rename the tactic")
         for n in list(tactics.values()) + list(techs.values()):
+            if n.parent is None:
+                raise PacketclipError(f"{n.source}: {n.kind} '{n.id}' has no 'parent'; name the "
+                                      f"{'mission or tactic' if n.kind == 'tactic' else 'tactic'} it belongs to")
             if self._parent_node(n) is None:
                 if n.kind == "technique" and (n.parent in missions or n.parent in techs):
                     what = "mission" if n.parent in missions else "technique"

@@ -247,7 +247,10 @@ def _assemble(packets, path, stats, flow_timeout_us):
             src = b[off + 12:off + 16]
             dst = b[off + 16:off + 20]
             l4 = off + ihl
-            l4len = ((b[off + 2] << 8) | b[off + 3]) - ihl
+            total = (b[off + 2] << 8) | b[off + 3]
+            if total == 0:  # TCP segmentation offload on the capturing host: use the frame
+                total = len(b) - off
+            l4len = total - ihl
         elif v == 6:
             if len(b) < off + 40:
                 skip("short IPv6 header")
@@ -371,14 +374,12 @@ def _bulk_stats(g, t, size, fwd, n):
         return {d: (z, z, z, z) for d in (1, 0)}
     new_run = np.ones(len(g), dtype=bool)
     new_run[1:] = (g[1:] != g[:-1]) | (fwd[1:] != fwd[:-1]) | ((t[1:] - t[:-1]) > BULK_GAP_US)
-    run = np.cumsum(new_run) - 1
     starts = np.flatnonzero(new_run)
     run_len = np.diff(np.r_[starts, len(g)])
     run_bytes = np.add.reduceat(size.astype(np.float64), starts)
     run_dur = t[np.r_[starts[1:], len(g)] - 1] - t[starts]
     run_flow, run_fwd = g[starts], fwd[starts]
     bulk = run_len >= BULK_MIN_PACKETS
-    del run
     for d in (1, 0):
         m = bulk & (run_fwd == d)
         fl = run_flow[m]

@@ -1,7 +1,6 @@
 """`packetclip data flows CAPTURE -o flows.csv`: a capture to canonical flows."""
 
 import json
-import sys
 
 import click
 
@@ -31,4 +30,3 @@ def flows(capture, out, label, allow_truncated, as_json):
     click.echo(f"{capture}: {d['packets']} packets, {d['used']} in {d['flows']} flows "
                f"(skipped {skipped}){' [truncated capture]' if d['truncated'] else ''}")
     click.echo(f"wrote {out}")
-    sys.stdout.flush()

@@ -50,14 +50,16 @@ class CleaningReport:
             lines.append(f"  dropped {n:>8}  {DROP_REASONS.get(reason, reason)}{detail}")
         if self.unknown_labels:
             lines.append("unknown labels (kept as 'unknown'; add them with --labels or reject with --strict): "
-                         + ", ".join(f"{k!r}: {v}" for k, v in self.unknown_labels.items()))
+                         + ", ".join(f"{k!r}: {v}" if k else f"(empty): {v}" for k, v in self.unknown_labels.items()))
         for name, why in self.dropped_columns:
             lines.append(f"column    dropped {name!r}: {why}")
         if self.ignored_columns:
             lines.append(f"columns   not used: {', '.join(self.ignored_columns)}")
         if self.constant_columns:
             verb = "dropped" if self.constant_columns_dropped else "kept (drop with --drop-constant)"
-            lines.append(f"constant  {len(self.constant_columns)} column(s) {verb}: {', '.join(self.constant_columns)}")
+            names = ", ".join(self.constant_columns[:12]) + (f", ... {len(self.constant_columns) - 12} more"
+                                                              if len(self.constant_columns) > 12 else "")
+            lines.append(f"constant  {len(self.constant_columns)} column(s) {verb}: {names}")
         if self.identical_columns:
             lines.append("identical " + ", ".join(f"{a}={b}" for a, b in self.identical_columns) + " (kept)")
         lines.append(f"meta      {', '.join(self.meta) if self.meta else 'none (no addresses, ports or timestamps)'}")

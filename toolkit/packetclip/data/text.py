@@ -71,10 +71,6 @@ def _rate(v, what):
     return f"{_num(v)} packets/s"
 
 
-def _count(v):
-    return "?" if v != v else f"{v:.0f}"
-
-
 def _packets(v):
     if v != v:
         return "an unknown number of packets"

@@ -32,6 +32,32 @@ def _one(s):
     return None
 
 
+def _java_fixed(strs):
+    """Vectorised 'dd/MM/yyyy hh:mm:ss AM' (CICFlowMeter-4); None if any string has another shape."""
+    a = np.asarray(strs)
+    if a.dtype.kind != "U" or a.dtype.itemsize // 4 < 22 or len(a) == 0:
+        return None
+    c = a.view(np.uint32).reshape(len(a), -1)
+    if a.dtype.itemsize // 4 > 22 and c[:, 22:].any():
+        return None
+    c = c[:, :22].astype(np.int64)
+    sep = {2: "/", 5: "/", 10: " ", 13: ":", 16: ":", 19: " ", 21: "M"}
+    if any((c[:, i] != ord(ch)).any() for i, ch in sep.items()):
+        return None
+    d = c - 48
+    digits = [0, 1, 3, 4, 6, 7, 8, 9, 11, 12, 14, 15, 17, 18]
+    if ((d[:, digits] < 0) | (d[:, digits] > 9)).any() or not np.isin(c[:, 20], (ord("A"), ord("P"))).all():
+        return None
+    day, month = d[:, 0] * 10 + d[:, 1], d[:, 3] * 10 + d[:, 4]
+    year = d[:, 6] * 1000 + d[:, 7] * 100 + d[:, 8] * 10 + d[:, 9]
+    hour = (d[:, 11] * 10 + d[:, 12]) % 12 + 12 * (c[:, 20] == ord("P"))
+    minute, sec = d[:, 14] * 10 + d[:, 15], d[:, 17] * 10 + d[:, 18]
+    if ((day < 1) | (day > 31) | (month < 1) | (month > 12) | (minute > 59) | (sec > 60)).any():
+        return None
+    days = ((year - 1970) * 12 + month - 1).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64) + day - 1
+    return (days * 86400 + hour * 3600 + minute * 60 + sec).astype(np.float64)
+
+
 def parse_timestamps(values, cache):
     """float64 seconds for an array of strings; None entries in the result mean unparseable (NaN + mask)."""
     uniq, inv = np.unique(values, return_inverse=True)
@@ -46,8 +72,8 @@ def parse_timestamps(values, cache):
             out[i] = v
     if todo:
         strs = [uniq[i] for i in todo]
-        iso = None
-        if all("-" in s for s in strs):
+        iso = _java_fixed(uniq[todo])
+        if iso is None and all("-" in s for s in strs):
             try:  # ISO strings in one vectorised call
                 iso = np.array(strs, dtype="datetime64[us]").astype(np.int64) / 1e6
             except ValueError:

@@ -43,19 +43,29 @@ class ShimStats:
 
 
 class _Pacer:
-    """Sleeps so that bytes leave no faster than `bps` (None = no limit)."""
+    """Paces bytes as a UART would move them (`bps` bytes/s; None = no limit).
+
+    A chunk starts when it arrives or when the previous one is out, whichever is later, and
+    each piece leaves when its last byte would: schedules are absolute, so a thread that
+    oversleeps does not slow the line down, and an idle line banks no time."""
 
     def __init__(self, bps):
         self.bps = bps
         self.t = 0.0
 
-    def wait(self, n):
+    def start(self, n):
+        if not self.bps:
+            return 0.0
+        start = max(self.t, time.monotonic())
+        self.t = start + n / self.bps
+        return start
+
+    def until(self, start, sent):
         if not self.bps:
             return
-        now = time.monotonic()
-        self.t = max(self.t, now) + n / self.bps
-        if self.t > now:
-            time.sleep(self.t - now)
+        delay = start + sent / self.bps - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
 
 
 class FaultShim:
@@ -176,9 +186,10 @@ class FaultShim:
                 continue
             st.bytes_in += len(data)
             data = self._mangle(data, rng, st, self.fault_dirs[k])
+            start = pacer.start(len(data))
             for i in range(0, len(data), 16):
                 piece = data[i:i + 16]
-                pacer.wait(len(piece))
+                pacer.until(start, i + len(piece))
                 with self._lock:
                     dst = self._dev if k == 0 else client
                 try:

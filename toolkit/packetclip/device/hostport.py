@@ -15,7 +15,7 @@ from packetclip.device.qemu import Emulator
 from packetclip.errors import PacketclipError
 
 
-def start_hostport(elf, port=None, timeout=10.0):
+def start_hostport(elf, port=None, timeout=10.0, board=None):
     elf = Path(elf)
     if not elf.exists():
         raise PacketclipError(f"{elf}: host firmware not found; build it with `packetclip build --board host`")
@@ -27,8 +27,7 @@ def start_hostport(elf, port=None, timeout=10.0):
         err = proc.stderr.read().strip()
         proc.wait()
         raise PacketclipError(f"{elf}: did not start serving ({line or err[-200:]})")
-    emu = Emulator(None, elf, proc, int(line.rsplit(":", 1)[1]))
-    return emu
+    return Emulator(board, elf, proc, int(line.rsplit(":", 1)[1]))
 
 
 def start_hostport_pty(elf, timeout=10.0):

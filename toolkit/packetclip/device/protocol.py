@@ -140,7 +140,9 @@ def decode_frame(chunk):
 
 
 def is_boot_line(chunk):
-    return bytes(chunk).startswith(BOOT_PREFIX)
+    """True for a chunk holding the boot line (possibly after bootloader noise with no 0x00)."""
+    chunk = bytes(chunk)
+    return chunk.startswith(BOOT_PREFIX) or (BOOT_PREFIX in chunk and chunk.endswith(b"\r\n"))
 
 
 def parse_boot_line(chunk):
@@ -148,7 +150,7 @@ def parse_boot_line(chunk):
     chunk = bytes(chunk)
     if not is_boot_line(chunk):
         return None
-    words = chunk[len(BOOT_PREFIX):].decode("ascii", "replace").split()
+    words = chunk[chunk.rfind(BOOT_PREFIX) + len(BOOT_PREFIX):].decode("ascii", "replace").split()
     out = {"board": words[0] if words else ""}
     for w in words[1:]:
         k, _, v = w.partition("=")

@@ -21,6 +21,7 @@ HELLO are ever in flight past a barrier, so a late reply can never be taken for 
 """
 
 import select
+import socket
 import time
 from collections import deque
 from dataclasses import asdict, dataclass, field
@@ -65,9 +66,14 @@ class LinkStats:
 
 
 class Session:
-    def __init__(self, ser, timeout=1.0, link_bps=None, log=None, max_recoveries=None):
+    def __init__(self, ser, timeout=2.0, link_bps=None, log=None, max_recoveries=None, give_up_s=30.0,
+                 min_timeout=0.05):
         self.ser = ser
         self.timeout = float(timeout)
+        self.min_timeout = float(min_timeout)
+        self.give_up_s = float(give_up_s)
+        self._srtt = None
+        self._sent_at = {}
         self.link_bps = link_bps       # bytes/s of the link if known (for timeouts), None = fast
         self.log = log or (lambda msg: None)
         self.max_recoveries = max_recoveries
@@ -89,7 +95,17 @@ class Session:
         import serial
 
         try:
-            ser = serial.serial_for_url(url, baudrate=baud or 115200, timeout=0, write_timeout=30)
+            ser = serial.serial_for_url(url, baudrate=baud or 115200, timeout=0, write_timeout=30, do_not_open=True)
+            if str(url).startswith("socket://"):
+                # pyserial's socket open() discards whatever already arrived, which can be the
+                # boot line a device sends the moment we connect: keep it.
+                ser.reset_input_buffer = lambda: None
+            ser.open()
+            if str(url).startswith("socket://"):
+                del ser.reset_input_buffer
+                sock = getattr(ser, "_socket", None)
+                if sock is not None:   # small pipelined frames must not wait for ACKs (Nagle)
+                    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         except (serial.SerialException, ValueError, OSError) as exc:
             raise PacketclipError(f"cannot open {url}: {exc}; check the port (see `packetclip flash --help` for emulated boards)") from None
         return cls(ser, **kw)
@@ -172,17 +188,9 @@ class Session:
                     return val
         return None
 
-    def hello(self, retries=5):
+    def hello(self):
         """HELLO -> INFO (retried); remembers the first INFO to check the device against later."""
-        for _ in range(retries):
-            seq = self._send(P.HELLO)
-            info = self._await_info(seq, {}, [None], self._round_timeout(0))
-            if info is not None:
-                self._check_info(info)
-                return info
-            self.link.timeouts += 1
-            self._write(b"\x00")
-        raise LinkLost(f"no INFO after {retries} HELLOs; is the device running packetclip firmware at this port and baud?")
+        return self._barrier("handshake", {}, None, None, None, None)[0]
 
     def _check_info(self, info):
         if info.proto_version != P.PROTO_VERSION:
@@ -214,8 +222,16 @@ class Session:
         return counters, outs
 
     # -- the pipelined engine ------------------------------------------------------------
+    def _rtt(self, seq):
+        t0 = self._sent_at.pop(seq, None)
+        if t0 is not None:
+            sample = time.monotonic() - t0
+            self._srtt = sample if self._srtt is None else 0.875 * self._srtt + 0.125 * sample
+
     def _round_timeout(self, in_flight_bytes):
-        t = self.timeout
+        """How long silence may last before a request counts as lost: a multiple of the
+        measured round trip (bounded by `timeout`) plus the time to move the bytes in flight."""
+        t = self.timeout if self._srtt is None else min(self.timeout, max(self.min_timeout, 10 * self._srtt))
         if self.link_bps:
             t += 3.0 * (in_flight_bytes + 256) / self.link_bps
         return t
@@ -234,6 +250,7 @@ class Session:
                 self._seq = self._seq % 255 + 1
                 batch += P.encode_frame(reqs[i][0], self._seq, reqs[i][1])
                 outst[self._seq] = i
+                self._sent_at[self._seq] = time.monotonic()
                 self.link.tx_frames += 1
             if batch:
                 self._write(bytes(batch))
@@ -298,41 +315,75 @@ class Session:
             return "reply of the wrong length"
         results[i] = value
         del outst[f.seq]
+        self._rtt(f.seq)
         self._answered.append(f.seq)
         self.link.accepted += 1
         return True
 
-    def _await_info(self, hello_seq, outst, ctx, timeout, expect=None, parse=None, results=None, progress=None):
-        """Read until the INFO answering `hello_seq`; accepts other valid replies on the way.
+    def _barrier(self, why, outst, expect, parse, results, progress):
+        """Send 0x00 + HELLO and read until an INFO answers one of this barrier's HELLOs.
 
-        ctx[0] counts accepted replies (for the caller). Returns Info or None on timeout."""
-        deadline = time.monotonic() + timeout
-        accepted = 0
-        while time.monotonic() < deadline:
-            for ch in self._read_chunks(min(0.05, max(0.0, deadline - time.monotonic()))):
+        Valid replies to outstanding requests met on the way are accepted. A damaged chunk
+        or a device error may have been our INFO or HELLO, so another HELLO goes out (at most
+        once per round-trip time); silence for a round timeout does the same. Returns
+        (Info, replies accepted)."""
+        hellos, accepted = set(), 0
+        give_up = time.monotonic() + self.give_up_s
+        last_send = 0.0
+
+        def send():
+            nonlocal last_send
+            self._seq = self._seq % 255 + 1
+            seq = self._seq
+            self._write(b"\x00" + P.encode_frame(P.HELLO, seq))   # one write: no Nagle stall
+            self.link.tx_frames += 1
+            hellos.add(seq)
+            self._sent_at[seq] = last_send = time.monotonic()
+
+        send()
+        resend = False
+        while True:
+            now = time.monotonic()
+            if now > give_up:
+                raise LinkLost(f"the device stopped answering ({why}) for {self.give_up_s:.0f} s; "
+                               "check the link, the baud rate and that packetclip firmware runs there")
+            if now - last_send > self._round_timeout(256 * (len(outst) + 1)):
+                self.link.timeouts += 1
+                send()
+            gap = max(0.002, 2 * (self._srtt or 0.0))
+            if resend and now - last_send > gap:
+                send()
+                resend = False
+            for ch in self._read_chunks(gap if resend else 0.02):
                 kind, val = self._classify(ch)
                 if kind == "boot":
                     self._on_boot(val)
+                    resend = True          # a HELLO sent before the reset is lost
                     continue
                 if kind == "bad":
+                    resend = True
                     continue
-                if val.type == P.INFO and val.seq == hello_seq:
+                if val.type == P.INFO and val.seq in hellos:
                     try:
                         info = P.parse_info(val.body)
                     except P.FrameError:
                         self.link.rx_bad += 1
+                        resend = True
                         continue
                     self.link.accepted += 1
-                    ctx[0] = accepted
-                    return info
+                    self._rtt(val.seq)
+                    self._check_info(info)
+                    return info, accepted
                 if val.type == P.ERROR:
                     try:
                         code, _ = P.parse_error(val.body)
                     except P.FrameError:
+                        self.link.rx_bad += 1
                         continue
-                    name = P.ERROR_NAMES.get(code, str(code))
-                    self.link.device_errors[name] = self.link.device_errors.get(name, 0) + 1
-                    if code in (P.ERR_BAD_CRC, P.ERR_BAD_FRAME, P.ERR_TOO_LONG) or val.seq not in outst:
+                    if code in (P.ERR_BAD_CRC, P.ERR_BAD_FRAME, P.ERR_TOO_LONG):
+                        name = P.ERROR_NAMES[code]
+                        self.link.device_errors[name] = self.link.device_errors.get(name, 0) + 1
+                        resend = True
                         continue
                 if expect is not None and self._accept(val, outst, expect, parse, results) is True:
                     accepted += 1
@@ -340,29 +391,13 @@ class Session:
                         progress(1)
                 elif expect is None:
                     self.link.dropped += 1
-        ctx[0] = accepted
-        return None
 
     def _recover(self, why, outst, pending, expect, parse, results, progress):
-        """Barrier (0x00 + HELLO -> INFO), check the device, requeue what is unanswered."""
+        """Barrier, check the device, requeue what is unanswered with new seqs."""
         self.link.recoveries += 1
         self.log(f"recovering: {why}; {len(outst)} request(s) outstanding")
-        accepted = 0
-        for attempt in range(20):
-            self._write(b"\x00")
-            seq = self._send(P.HELLO)
-            ctx = [0]
-            info = self._await_info(seq, outst, ctx, self._round_timeout(256 * (len(outst) + 1)),
-                                    expect, parse, results, progress)
-            accepted += ctx[0]
-            if info is not None:
-                self._check_info(info)
-                break
-            self.link.timeouts += 1
-        else:
-            raise LinkLost(f"the device stopped answering ({why}); check the link and that the firmware runs")
-        # Unanswered requests go back to the front of the queue, oldest first, with new seqs.
-        again = sorted(outst.values())
+        _, accepted = self._barrier(why, outst, expect, parse, results, progress)
+        again = sorted(outst.values())   # oldest first, back to the front of the queue
         outst.clear()
         self.link.resent += len(again)
         pending.extendleft(reversed(again))

@@ -79,6 +79,7 @@ def model_card(meta, command=None):
         "Bit-for-bit (same tool versions, listed in `model.json` `tools`):",
         "",
         "```",
+        *([dist["teacher_command"] + "    # the teacher run"] if dist.get("teacher_command") else []),
         command or "packetclip distill ...",
         "```",
         "",

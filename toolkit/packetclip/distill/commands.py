@@ -23,7 +23,7 @@ def _command_line(teacher_run, opts):
 @click.option("--out", required=True, help="Bundle folder to write (e.g. models/my-student).")
 @click.option("--arch", type=click.Choice(["auto", "mlp", "conv1d"]), default="auto", show_default=True,
               help="Student architecture; auto trains the largest fitting MLP and Conv1D and keeps the better one on validation.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed for the split (same as the teacher's), training and calibration.")
+@click.option("--seed", type=int, default=None, help="Seed for the split, training and calibration (default: the teacher's seed, else 0).")
 @click.option("--max-weights", type=int, default=None, help="Weight bytes limit (tighter than the board's flash).")
 @click.option("--max-arena", type=int, default=None, help="TFLM arena bytes limit (tighter than the board's RAM).")
 @click.option("--max-macs", type=int, default=None, help="Multiply-accumulates per inference limit.")

@@ -6,6 +6,7 @@ writes the bundle atomically (nothing is written when any step fails).
 
 import copy
 import hashlib
+import json
 import time
 from pathlib import Path
 
@@ -34,7 +35,7 @@ PRESETS = {
 PTQ_TOLERANCE = 0.005  # macro-F1 lost to PTQ (on val) beyond which QAT runs
 
 
-def distill(teacher_run=None, board="mps2-an386", out="models/student", arch="auto", seed=0, max_macs=None,
+def distill(teacher_run=None, board="mps2-an386", out="models/student", arch="auto", seed=None, max_macs=None,
             max_weights=None, max_arena=None, preset="full", data=None, embedding=False, log=print,
             command=None):
     t_start = time.monotonic()
@@ -45,10 +46,12 @@ def distill(teacher_run=None, board="mps2-an386", out="models/student", arch="au
     from packetclip.data.kg import load_kg
 
     kg = load_kg()
-    teacher = _load_teacher(teacher_run, kg) if teacher_run is not None else None
+    teacher, tcfg = _load_teacher(teacher_run, kg) if teacher_run is not None else (None, None)
     if teacher is None and embedding:
         raise PacketclipError("--embedding: needs a teacher run (the embedding is distilled from the teacher)")
-    table, data_rec = _load_data(data, teacher, kg)
+    if seed is None:  # the teacher's split seed, so the test split is the teacher's
+        seed = int((tcfg or {}).get("data", {}).get("seed", 0))
+    table, data_rec = _load_data(data, tcfg, kg)
     sp = _split(table, seed)
     labels_all = np.asarray(table.labels).astype(str)
     labels = list(teacher.labels) if teacher else [t for t in _technique_ids(kg) if t in set(labels_all[sp["train"]])]
@@ -61,7 +64,7 @@ def distill(teacher_run=None, board="mps2-an386", out="models/student", arch="au
     y = np.array([labels.index(l) if l in labels else -1 for l in labels_all])
     ym = np.array([missions.index(kg.mission_of(l)) for l in labels_all])
 
-    tp = teacher.predict(table.X if list(table.features) == features else X, meta=table.meta) if teacher else None
+    tp = teacher.predict(X, meta=getattr(table, "meta", None)) if teacher else None
     t_emb = None
     if embedding:
         t_emb = np.asarray(tp["embedding"], np.float64)
@@ -101,11 +104,13 @@ def distill(teacher_run=None, board="mps2-an386", out="models/student", arch="au
 
     # Test split: TFLM int8 vs float student vs teacher.
     meta = _meta(base_meta, spec, best, out, kg, budget, data_rec, seed, preset, cfg, teacher_run, table)
+    meta["distill"]["teacher_command"] = _teacher_command(teacher_run, tcfg)
     bundle = Bundle(path=Path(out), meta={**meta, "tflite_sha256": ""}, tflite=best["tflite"])
     Xte = _windows(table, X, spec.window, te)
     m_int8, Qout = evaluate_bundle(bundle, Xte, labels_all[te])
     cls_q = Qout.reshape(len(te), -1)[:, heads["classes"][0]:heads["classes"][1]].astype(np.int32).argmax(1)
-    f_logits = predict(best["module"], bundle.transform(Xte).reshape((len(te),) + tuple(spec.input_shape[1:])))
+    with deterministic_torch(seed):
+        f_logits = predict(best["module"], bundle.transform(Xte).reshape((len(te),) + tuple(spec.input_shape[1:])))
     m_float = score(meta, labels_all[te], softmax(f_logits[:, slice(*heads["classes"])]), softmax(f_logits[:, slice(*heads["missions"])]))
     metrics = {"split": "test", "tflm_int8": summary(m_int8), "float_student": summary(m_float),
                "agreement_float_student": round(float((cls_q == f_logits[:, slice(*heads["classes"])].argmax(1)).mean()), 6)}
@@ -118,6 +123,11 @@ def distill(teacher_run=None, board="mps2-an386", out="models/student", arch="au
         metrics["delta_macro_f1_vs_teacher"] = round(m_int8["macro_f1"] - m_teacher["macro_f1"], 6)
         if m_int8["mean_auc_three_missions"] is not None and m_teacher["mean_auc_three_missions"] is not None:
             metrics["delta_mean_auc_vs_teacher"] = round(m_int8["mean_auc_three_missions"] - m_teacher["mean_auc_three_missions"], 6)
+    if heads["embedding"] is not None:
+        e_q = bundle.head(bundle.dequantize_output(Qout), "embedding")
+        e_t = t_emb[te]
+        cos = (e_q * e_t).sum(1) / np.maximum(np.linalg.norm(e_q, axis=1) * np.linalg.norm(e_t, axis=1), 1e-12)
+        metrics["embedding_cosine_vs_teacher"] = round(float(cos.mean()), 6)
     metrics["per_class_f1"] = {k: round(v["f1"], 6) for k, v in m_int8["per_class"].items()}
     meta["metrics"] = metrics
     meta["candidates"] = _candidate_table(table_rows, tried)
@@ -140,11 +150,24 @@ def _technique_ids(kg):
     return [getattr(t, "id", t) for t in kg.techniques]
 
 
-def _load_teacher(run_dir, kg):
+def _teacher_config(run_dir):
     run = Path(run_dir)
-    if not run.is_dir() or not (run / "config.json").exists():
+    cfg_path = run / "config.json"
+    if not run.is_dir() or not cfg_path.exists():
         raise PacketclipError(f"{run}: not a teacher run folder (no config.json); train one with `packetclip train --out {run}` "
                               "or pass --labels-only to distill from labels")
+    try:
+        return json.loads(cfg_path.read_text())
+    except json.JSONDecodeError as exc:
+        raise PacketclipError(f"{cfg_path}: not valid JSON at line {exc.lineno}; retrain the teacher with `packetclip train`") from None
+
+
+def _load_teacher(run_dir, kg):
+    run = Path(run_dir)
+    cfg = _teacher_config(run)
+    if cfg.get("kg_version") != kg.version:
+        raise PacketclipError(f"{run / 'config.json'}: field 'kg_version' is {cfg.get('kg_version')!r} but this packetclip's "
+                              f"knowledge graph is {kg.version!r}; retrain the teacher with `packetclip train` on this knowledge graph")
     from packetclip.teacher import load_teacher
 
     try:
@@ -154,17 +177,17 @@ def _load_teacher(run_dir, kg):
     except (OSError, KeyError, ValueError, RuntimeError) as exc:
         raise PacketclipError(f"{run}: cannot load the teacher ({type(exc).__name__}: {str(exc).splitlines()[0][:120]}); "
                               "retrain it with `packetclip train`") from None
-    if getattr(teacher, "kg_version", None) != kg.version:
-        raise PacketclipError(f"{run}/config.json: field 'kg_version' is {getattr(teacher, 'kg_version', None)!r} but this "
-                              f"packetclip's knowledge graph is {kg.version!r}; retrain the teacher with `packetclip train`")
-    return teacher
+    return teacher, cfg
 
 
-def _load_data(data, teacher, kg):
+def _load_data(data, teacher_cfg, kg):
     from packetclip.data import load_flows
 
-    if data is None and teacher is not None:
-        data = getattr(teacher, "data", None) or getattr(teacher, "config", {}).get("data")
+    if data is None and teacher_cfg:
+        d = teacher_cfg.get("data", {})
+        src = str(d.get("path") or d.get("source") or "")
+        if src and not src.startswith("packetclip:"):
+            data = src  # the teacher's own flow file
     table = load_flows(path=data, kg=kg)
     return table, {"source": str(getattr(table, "source", data) or "cicids2017-sample"),
                    "path": None if data is None else str(data), "dialect": getattr(table, "dialect", None)}
@@ -261,6 +284,19 @@ def _meta(base_meta, spec, best, out, kg, budget, data_rec, seed, preset, cfg, t
                     "kd": cfg.to_dict(), "budget": budget.to_dict()},
         "data": {**data_rec, "split": {**SPLIT, "seed": seed}},
     }
+
+
+def _teacher_command(run_dir, tcfg):
+    """The `packetclip train` command that made the teacher (from its config.json)."""
+    if not tcfg:
+        return None
+    c, d = tcfg.get("config", {}), tcfg.get("data", {})
+    parts = ["packetclip", "train"] + ([str(d["path"])] if d.get("path") else [])
+    parts += ["--out", str(run_dir), "--preset", str(c.get("preset", "full")), "--seed", str(d.get("seed", c.get("seed", 0)))]
+    for key, flag, default in (("ssl", "--ssl", "packet"), ("text_encoder", "--text-encoder", "small"), ("fraction", "--fraction", 1.0)):
+        if c.get(key, default) != default:
+            parts += [flag, str(c[key])]
+    return " ".join(parts)
 
 
 def _candidate_table(rows, tried):

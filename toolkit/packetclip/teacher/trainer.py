@@ -93,6 +93,7 @@ def train(data=None, out="runs/teacher", preset="full", seed=0, ssl="packet", te
     t_start = time.monotonic()
     setup_torch(seed)
 
+    kg_files = [str(k) for k in ([kg] if isinstance(kg, (str, Path)) else kg)] if isinstance(kg, (str, Path, list, tuple)) else None
     kg = _kg(kg)
     table = load_table(data, kg)
     check_table(table, kg)
@@ -168,7 +169,7 @@ def train(data=None, out="runs/teacher", preset="full", seed=0, ssl="packet", te
             opt.step()
             sched.step()
             step += 1
-            losses.append(float(loss))
+            losses.append(float(loss.detach()))
             if step % cfg["log_every"] == 0:
                 log_zero_shot()
                 history["epoch"].append(epoch)
@@ -211,7 +212,7 @@ def train(data=None, out="runs/teacher", preset="full", seed=0, ssl="packet", te
         "format": 1, "config": cfg, "features": list(table.features), "labels": labels, "missions": missions,
         "label_missions": label_missions, "transform": transform, "kg_version": kg.version,
         "hierarchy": hier.to_dict(), "window": window, "temporal": {"used": has_time, "note": temporal_note},
-        "data": {"source": source_name(table), "rows": int(len(labels_all)), "split": "stratified",
+        "data": {"source": source_name(table), "path": _data_path(data, table), "kg_files": kg_files, "rows": int(len(labels_all)), "split": "stratified",
                  "test": 0.3, "holdout": holdout, "seed": seed, "fraction": fraction},
     }
     write_text(out / "config.json", json.dumps(run_config, indent=2, sort_keys=True) + "\n")
@@ -229,6 +230,14 @@ def train(data=None, out="runs/teacher", preset="full", seed=0, ssl="packet", te
 
 
 # -- pieces ---------------------------------------------------------------------------------
+def _data_path(data, table):
+    """What `evaluate` passes back to load_flows: a file path, or None for the embedded sample."""
+    if isinstance(data, (str, Path)):
+        return str(data)
+    src = source_name(table)
+    return None if src.startswith("packetclip:") else src
+
+
 def _kg(kg):
     if kg is not None and not isinstance(kg, (str, Path, list, tuple)):
         return kg

@@ -1,0 +1,251 @@
+"""Random one-op int8 models (flatbuffers built directly) for the kernel property tests."""
+
+import numpy as np
+
+from packetclip.codegen.synth import ModelBuilder
+
+
+def _scale(rng, lo=0.005, hi=0.2):
+    return float(np.exp(rng.uniform(np.log(lo), np.log(hi))))
+
+
+def _zp(rng):
+    return int(rng.integers(-128, 128))
+
+
+def _act(rng):
+    return str(rng.choice(["NONE", "RELU", "RELU6", "NONE"]))
+
+
+def _weights(b, rng, shape, axis, per_channel, s_in):
+    n = shape[axis]
+    ws = [_scale(rng, 0.001, 0.05) for _ in range(n)] if per_channel else [_scale(rng, 0.001, 0.05)]
+    W = rng.integers(-127, 128, shape)
+    w = b.tensor(shape, scale=ws, zero_point=[0] * len(ws), axis=axis, data=W)
+    return w, ws
+
+
+def _bias(b, rng, n, s_in, ws, present=True):
+    if not present:
+        return -1
+    return b.tensor([n], dtype="INT32", scale=[float(np.float32(s_in) * np.float32(s)) for s in ws],
+                    zero_point=[0] * len(ws), data=rng.integers(-20000, 20000, n))
+
+
+def fully_connected(rng):
+    b = ModelBuilder()
+    n_in, n_out, batch = int(rng.integers(1, 80)), int(rng.integers(1, 40)), int(rng.integers(1, 4))
+    s_in = _scale(rng)
+    x = b.tensor([batch, n_in], scale=s_in, zero_point=_zp(rng))
+    w, ws = _weights(b, rng, [n_out, n_in], 0, bool(rng.integers(0, 2)), s_in)
+    bias = _bias(b, rng, n_out, s_in, ws, present=bool(rng.integers(0, 4)))
+    y = b.tensor([batch, n_out], scale=_scale(rng, 0.02, 1.0), zero_point=_zp(rng))
+    b.op("FULLY_CONNECTED", [x, w, bias], [y], fused_activation_function=_act(rng))
+    return b.build([x], [y])
+
+
+def conv2d(rng, depthwise=False):
+    b = ModelBuilder()
+    nb, h, w_ = 1, int(rng.integers(1, 9)), int(rng.integers(1, 9))
+    ic = int(rng.integers(1, 6))
+    kh, kw = int(rng.integers(1, 4)), int(rng.integers(1, 4))
+    sh, sw = int(rng.integers(1, 3)), int(rng.integers(1, 3))
+    dh, dw = int(rng.integers(1, 3)), int(rng.integers(1, 3))
+    pad = str(rng.choice(["SAME", "VALID"]))
+    if pad == "VALID":  # keep at least one output
+        h, w_ = max(h, (kh - 1) * dh + 1), max(w_, (kw - 1) * dw + 1)
+    eff_h, eff_w = (kh - 1) * dh + 1, (kw - 1) * dw + 1
+    oh = (h + sh - 1) // sh if pad == "SAME" else (h + sh - eff_h) // sh
+    ow = (w_ + sw - 1) // sw if pad == "SAME" else (w_ + sw - eff_w) // sw
+    s_in = _scale(rng)
+    x = b.tensor([nb, h, w_, ic], scale=s_in, zero_point=_zp(rng))
+    per_channel = bool(rng.integers(0, 3))
+    if depthwise:
+        dm = int(rng.integers(1, 3))
+        oc = ic * dm
+        wt, ws = _weights(b, rng, [1, kh, kw, oc], 3, per_channel, s_in)
+    else:
+        oc = int(rng.integers(1, 7))
+        wt, ws = _weights(b, rng, [oc, kh, kw, ic], 0, per_channel, s_in)
+    bias = _bias(b, rng, oc, s_in, ws)
+    y = b.tensor([nb, oh, ow, oc], scale=_scale(rng, 0.02, 1.0), zero_point=_zp(rng))
+    opts = dict(padding=pad, stride_h=sh, stride_w=sw, dilation_h_factor=dh, dilation_w_factor=dw,
+                fused_activation_function=_act(rng))
+    if depthwise:
+        b.op("DEPTHWISE_CONV_2D", [x, wt, bias], [y], depth_multiplier=oc // ic, **opts)
+    else:
+        b.op("CONV_2D", [x, wt, bias], [y], **opts)
+    return b.build([x], [y])
+
+
+def _shapes_broadcast(rng):
+    rank = int(rng.integers(1, 5))
+    out = [int(rng.integers(1, 6)) for _ in range(rank)]
+    kind = int(rng.integers(0, 3))
+    if kind == 0:
+        return out, list(out), out
+    a = [d if rng.random() < 0.6 else 1 for d in out]
+    c = [d if rng.random() < 0.6 else 1 for d in out]
+    out = [max(p, q) for p, q in zip(a, c)]
+    return a, c, out
+
+
+def binary(rng, op):
+    b = ModelBuilder()
+    sa, sb, so = _shapes_broadcast(rng)
+    x1 = b.tensor(sa, scale=_scale(rng), zero_point=_zp(rng))
+    const_b = rng.random() < 0.3
+    if const_b:
+        x2 = b.tensor(sb, scale=_scale(rng), zero_point=_zp(rng), data=rng.integers(-128, 128, sb))
+    else:
+        x2 = b.tensor(sb, scale=_scale(rng), zero_point=_zp(rng))
+    y = b.tensor(so, scale=_scale(rng, 0.005, 0.5) * (3 if op == "MUL" else 1), zero_point=_zp(rng))
+    b.op(op, [x1, x2], [y], fused_activation_function=_act(rng))
+    if const_b:
+        return b.build([x1], [y])
+    # two graph inputs are not what the engines take: feed x2 from x1 through a second op
+    return _two_input(rng, op, sa, so)
+
+
+def _two_input(rng, op, shape, so):
+    """x -> (x, QUANTIZE(x)) -> op: both operands come from the single graph input."""
+    b = ModelBuilder()
+    x = b.tensor(shape, scale=_scale(rng), zero_point=_zp(rng))
+    x2 = b.tensor(shape, scale=_scale(rng), zero_point=_zp(rng))
+    b.op("QUANTIZE", [x], [x2])
+    y = b.tensor(shape, scale=_scale(rng, 0.005, 0.5) * (3 if op == "MUL" else 1), zero_point=_zp(rng))
+    if rng.random() < 0.5:
+        b.op(op, [x, x2], [y], fused_activation_function=_act(rng))
+    else:
+        b.op(op, [x2, x], [y], fused_activation_function=_act(rng))
+    return b.build([x], [y])
+
+
+def pool(rng, op):
+    b = ModelBuilder()
+    h, w_, c = int(rng.integers(1, 9)), int(rng.integers(1, 9)), int(rng.integers(1, 5))
+    kh, kw = int(rng.integers(1, 4)), int(rng.integers(1, 4))
+    sh, sw = int(rng.integers(1, 3)), int(rng.integers(1, 3))
+    pad = str(rng.choice(["SAME", "VALID"]))
+    if pad == "VALID":
+        h, w_ = max(h, kh), max(w_, kw)
+    oh = (h + sh - 1) // sh if pad == "SAME" else (h + sh - kh) // sh
+    ow = (w_ + sw - 1) // sw if pad == "SAME" else (w_ + sw - kw) // sw
+    s, z = _scale(rng), _zp(rng)
+    x = b.tensor([1, h, w_, c], scale=s, zero_point=z)
+    y = b.tensor([1, oh, ow, c], scale=s, zero_point=z)
+    b.op(op, [x], [y], padding=pad, stride_h=sh, stride_w=sw, filter_height=kh, filter_width=kw,
+         fused_activation_function=_act(rng))
+    return b.build([x], [y])
+
+
+def mean(rng):
+    b = ModelBuilder()
+    rank = int(rng.integers(2, 5))
+    shape = [int(rng.integers(1, 7)) for _ in range(rank)]
+    axes = sorted(rng.choice(rank, size=int(rng.integers(1, rank)), replace=False).tolist())
+    keep = bool(rng.integers(0, 2))
+    oshape = [1 if i in axes else d for i, d in enumerate(shape)] if keep else [d for i, d in enumerate(shape) if i not in axes]
+    x = b.tensor(shape, scale=_scale(rng), zero_point=_zp(rng))
+    ax = b.tensor([len(axes)], dtype="INT32", data=axes)
+    y = b.tensor(oshape, scale=_scale(rng), zero_point=_zp(rng))
+    b.op("MEAN", [x, ax], [y], keep_dims=keep)
+    return b.build([x], [y])
+
+
+def quantize(rng):
+    b = ModelBuilder()
+    shape = [1, int(rng.integers(1, 50))]
+    x = b.tensor(shape, scale=_scale(rng), zero_point=_zp(rng))
+    y = b.tensor(shape, scale=_scale(rng), zero_point=_zp(rng))
+    b.op("QUANTIZE", [x], [y])
+    return b.build([x], [y])
+
+
+def transpose(rng):
+    b = ModelBuilder()
+    rank = int(rng.integers(2, 5))
+    shape = [int(rng.integers(1, 6)) for _ in range(rank)]
+    perm = rng.permutation(rank).tolist()
+    s, z = _scale(rng), _zp(rng)
+    x = b.tensor(shape, scale=s, zero_point=z)
+    p = b.tensor([rank], dtype="INT32", data=perm)
+    y = b.tensor([shape[i] for i in perm], scale=s, zero_point=z)
+    b.op("TRANSPOSE", [x, p], [y])
+    return b.build([x], [y])
+
+
+def concat(rng):
+    b = ModelBuilder()
+    rank = int(rng.integers(1, 4))
+    shape = [int(rng.integers(1, 5)) for _ in range(rank)]
+    axis = int(rng.integers(0, rank))
+    s, z = _scale(rng), _zp(rng)
+    x = b.tensor(shape, scale=s, zero_point=z)
+    other = list(shape)
+    other[axis] = int(rng.integers(1, 4))
+    c = b.tensor(other, scale=s, zero_point=z, data=rng.integers(-128, 128, other))
+    oshape = list(shape)
+    oshape[axis] += other[axis]
+    y = b.tensor(oshape, scale=s, zero_point=z)
+    ins = [x, c, x] if rng.random() < 0.5 else [c, x]
+    if len(ins) == 3:
+        oshape[axis] += shape[axis]
+        y = b.tensor(oshape, scale=s, zero_point=z)
+    b.op("CONCATENATION", ins, [y], axis=axis - rank if rng.random() < 0.3 else axis)
+    return b.build([x], [y])
+
+
+def reshape_fc(rng):
+    """RESHAPE -> FULLY_CONNECTED -> RESHAPE: reshapes alias, input/output in place."""
+    b = ModelBuilder()
+    n_in, n_out = int(rng.integers(2, 30)), int(rng.integers(1, 20))
+    s_in = _scale(rng)
+    zp = _zp(rng)
+    x = b.tensor([1, 1, n_in], scale=s_in, zero_point=zp)
+    x2 = b.tensor([1, n_in], scale=s_in, zero_point=zp)
+    shp = b.tensor([2], dtype="INT32", data=[1, n_in])
+    b.op("RESHAPE", [x, shp], [x2], new_shape=[1, n_in])
+    w, ws = _weights(b, rng, [n_out, n_in], 0, True, s_in)
+    bias = _bias(b, rng, n_out, s_in, ws)
+    so, zo = _scale(rng, 0.02, 1.0), _zp(rng)
+    y = b.tensor([1, n_out], scale=so, zero_point=zo)
+    b.op("FULLY_CONNECTED", [x2, w, bias], [y], fused_activation_function="RELU")
+    y2 = b.tensor([1, 1, n_out], scale=so, zero_point=zo)
+    shp2 = b.tensor([3], dtype="INT32", data=[1, 1, n_out])
+    b.op("RESHAPE", [y, shp2], [y2], new_shape=[1, 1, n_out])
+    return b.build([x], [y2])
+
+
+def softmax(rng):
+    b = ModelBuilder()
+    shape = [int(rng.integers(1, 4)), int(rng.integers(1, 20))]
+    x = b.tensor(shape, scale=_scale(rng, 0.01, 0.5), zero_point=_zp(rng))
+    y = b.tensor(shape, scale=1.0 / 256, zero_point=-128)
+    b.op("SOFTMAX", [x], [y], beta=float(rng.choice([1.0, 1.0, 0.5, 2.0])))
+    return b.build([x], [y])
+
+
+def logistic(rng):
+    b = ModelBuilder()
+    shape = [1, int(rng.integers(1, 40))]
+    x = b.tensor(shape, scale=_scale(rng, 0.005, 0.5), zero_point=_zp(rng))
+    y = b.tensor(shape, scale=1.0 / 256, zero_point=-128)
+    b.op("LOGISTIC", [x], [y])
+    return b.build([x], [y])
+
+
+def mlp(rng, sizes=(40, 64, 32, 12)):
+    """A small FC chain with ReLU (for planner and determinism tests)."""
+    b = ModelBuilder()
+    s_in = _scale(rng)
+    x = b.tensor([1, sizes[0]], scale=s_in, zero_point=_zp(rng))
+    first = x
+    for i, (a, c) in enumerate(zip(sizes[:-1], sizes[1:])):
+        w, ws = _weights(b, rng, [c, a], 0, True, s_in)
+        bias = _bias(b, rng, c, s_in, ws)
+        s_in = _scale(rng, 0.02, 0.5)
+        y = b.tensor([1, c], scale=s_in, zero_point=-128 if i < len(sizes) - 2 else _zp(rng))
+        b.op("FULLY_CONNECTED", [x, w, bias], [y], fused_activation_function="RELU" if i < len(sizes) - 2 else "NONE")
+        x = y
+    return b.build([first], [x])

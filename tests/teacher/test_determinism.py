@@ -1,0 +1,41 @@
+"""Same seed -> same metrics and the same weights' outputs; Ctrl-C keeps the last checkpoint."""
+
+import json
+
+import numpy as np
+import pytest
+
+from packetclip.teacher import load_teacher, train
+
+SMALL = dict(preset="tiny", epochs=3, pretrain_epochs=1, max_rows=400, quiet=True)
+
+
+def test_same_seed_same_metrics(tmp_path):
+    a = train(None, out=tmp_path / "a", seed=3, **SMALL)
+    b = train(None, out=tmp_path / "b", seed=3, **SMALL)
+    assert a["metrics"] == b["metrics"]
+    assert (tmp_path / "a" / "train_metrics.json").read_bytes() == (tmp_path / "b" / "train_metrics.json").read_bytes()
+    assert (tmp_path / "a" / "config.json").read_bytes() == (tmp_path / "b" / "config.json").read_bytes()
+    X = np.random.default_rng(0).gamma(1.0, 100.0, size=(16, len(a["config"]["features"])))
+    pa, pb = load_teacher(tmp_path / "a").predict(X), load_teacher(tmp_path / "b").predict(X)
+    for k in pa:
+        assert np.array_equal(pa[k], pb[k]), k
+
+
+def test_interrupt_keeps_last_complete_checkpoint(tmp_path):
+    import torch
+
+    def stop(epoch, info):
+        if epoch == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        train(None, out=tmp_path / "run", seed=0, callback=stop, **SMALL)
+    ckpt = torch.load(tmp_path / "run" / "checkpoint.pt", weights_only=False)
+    assert ckpt["epoch"] == 2 and "model" in ckpt and "optimizer" in ckpt
+    assert not (tmp_path / "run" / "model.pt").exists()  # no half-finished model
+    assert not [p for p in (tmp_path / "run").iterdir() if p.name.startswith(".")]  # no temp leftovers
+    from packetclip.errors import PacketclipError
+
+    with pytest.raises(PacketclipError, match="interrupted"):
+        load_teacher(tmp_path / "run")

