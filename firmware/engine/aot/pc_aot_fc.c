@@ -137,18 +137,22 @@ void pc_aot_fc(const pc_aot_fc_t *p, const int8_t *in, int8_t *out, int16_t *scr
     }
 }
 
-#else /* reference C path */
+#else /* reference C path: plain C99, any core */
 
 void pc_aot_fc(const pc_aot_fc_t *p, const int8_t *in, int8_t *out, int16_t *scratch) {
-    const uint32_t chunks = p->in_pad >> 2;
+    const uint32_t stride = (uint32_t)p->in_pad * 2u;   /* bytes per row pair */
+    const uint32_t n4 = p->in_n & ~3u;
     uint32_t b, r, k;
     (void)scratch;
     for (b = 0; b < p->batches; b++) {
         for (r = 0; r < p->out_n; r++) {
-            const int8_t *row = p->w + (uint32_t)(r >> 1) * chunks * 8u + (r & 1u) * 4u;
+            const int8_t *w = p->w + (r >> 1) * stride + (r & 1u) * 4u;
+            const int8_t *x = in;
             int32_t acc = p->bias[r];
-            for (k = 0; k < p->in_n; k++)
-                acc += (int32_t)row[(k >> 2) * 8u + (k & 3u)] * (int32_t)in[k];
+            for (k = 0; k < n4; k += 4, w += 8, x += 4)
+                acc += w[0] * x[0] + w[1] * x[1] + w[2] * x[2] + w[3] * x[3];
+            for (k = n4; k < p->in_n; k++)
+                acc += w[k - n4] * in[k];
             out[r] = pc_aot_clamp8(pc_aot_mbqm(acc, p->mult[r], p->shift[r]) + p->out_zp,
                                    p->act_min, p->act_max);
         }

@@ -77,11 +77,13 @@ def load_teacher(run_dir):
 
     run_dir = Path(run_dir)
     cfg_path, model_path = run_dir / "config.json", run_dir / "model.pt"
+    if not model_path.exists() and (run_dir / "checkpoint.pt").exists():
+        raise PacketclipError(f"{run_dir}: training was interrupted (checkpoint.pt of the last complete epoch, "
+                              "no model.pt); train again to finish the run")
     if not cfg_path.exists():
         raise PacketclipError(f"{run_dir}: not a teacher run folder (no config.json); train one with `packetclip train --out {run_dir}`")
     if not model_path.exists():
-        extra = " (checkpoint.pt is there: training was interrupted; train again)" if (run_dir / "checkpoint.pt").exists() else ""
-        raise PacketclipError(f"{model_path}: missing{extra}")
+        raise PacketclipError(f"{model_path}: missing; train the run again")
     cfg = json.loads(cfg_path.read_text())
     setup_torch(cfg["config"].get("seed", 0))
     hier = Hierarchy.from_dict(cfg["hierarchy"])
