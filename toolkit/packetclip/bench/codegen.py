@@ -103,11 +103,11 @@ def run(out_dir: Path) -> dict:
         try:
             elf = _build(REPO, board, dsp, gen.resolve(), work / f"build-{board}-{'dsp' if dsp else 'ref'}")
             sec = _size(elf)
-            stack = _stack_bytes(elf.parent)
             flash = sec.get(".text", 0) + sec.get(".rodata", 0) + sec.get(".data", 0) + sec.get(".isr_vector", 0) + sec.get(".vectors", 0)
-            ram = sec.get(".data", 0) + sec.get(".bss", 0) + sec.get(".stack", 0)
-            row.update(sections=sec, flash_bytes=flash, ram_bytes=ram, stack_bytes=stack)
-            row["ram_bytes_no_stack"] = ram - stack if ".stack" in sec or sec.get(".bss", 0) >= stack else ram
+            ram_no_stack = sec.get(".data", 0) + sec.get(".bss", 0)
+            stack = sec.get(".stack", _stack_bytes(elf.parent))
+            row.update(sections={k: v for k, v in sec.items() if not k.startswith(".debug")}, flash_bytes=flash,
+                       ram_bytes=ram_no_stack + stack, stack_bytes=stack, ram_bytes_no_stack=ram_no_stack)
             got, deltas = _invoke_all(board, elf, X)
             row.update(bit_exact=bool((got == want.reshape(got.shape)).all()),
                        instructions_per_invoke=int(np.median(deltas)), instructions_min=min(deltas),

@@ -142,7 +142,7 @@ def _fully_connected(ctx, k, o):
     wn = ctx.const("int8_t", "pc_w", packed, align=16)
     if out_pad != out_n:  # the DSP loop reads an even number of channels
         folded = np.append(folded, 0)
-        pairs = list(pairs) + [(0, 0)]
+        pairs = list(pairs) + [(0, -1)]  # never stored; -1 keeps the fast-path check honest
     bn = ctx.const("int32_t", "pc_b", folded)
     mn, sn = _mults(ctx, pairs)
     # Fast requantization is exact when no shift is a left shift and |acc| < 2^30 for any input.
