@@ -5,10 +5,6 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
-
-import numpy as np
-import pytest
 
 from packetclip.bundle.checks import check_tflite
 from packetclip.bundle.format import load_bundle

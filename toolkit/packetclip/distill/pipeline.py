@@ -14,7 +14,7 @@ import numpy as np
 
 from packetclip.bundle.checks import check_tflite
 from packetclip.bundle.format import Bundle, write_bundle
-from packetclip.bundle.verify import evaluate_bundle, outputs_to_scores, probe_arena, run_tflm, score, summary
+from packetclip.bundle.verify import evaluate_bundle, probe_arena, run_tflm, score, summary
 from packetclip.bundle.windows import build_windows, context_kind, window_rows
 from packetclip.distill import convert
 from packetclip.distill.budget import board_budget, plan
@@ -90,15 +90,17 @@ def distill(teacher_run=None, board="mps2-an386", out="models/student", arch="au
         res = _train_one(spec, table, X, targets, tr, va, heads, base_meta, cfg, seed, pre["calib_rows"], log)
         arena = probe_arena(res["tflite"])
         res["arena_bytes"] = arena
-        fits = arena <= budget.max_arena
+        fits = arena <= budget.max_arena and res["checks"]["weight_bytes"] <= budget.max_weights
+        res["fits"] = fits
         tried.append(res)
         log(f"  {spec.name}: val macro-F1 float {res['val_float']:.4f}, TFLM int8 {res['val_int8']:.4f} ({res['quantization']}); "
             f"{res['checks']['weight_bytes']} weight B, arena {arena} B{'' if fits else ' (over budget)'}")
-    ok = [r for r in tried if r["arena_bytes"] <= budget.max_arena]
-    if not ok:
-        worst = min(tried, key=lambda r: r["arena_bytes"])
-        raise PacketclipError(f"board {budget.board}: the smallest fitting student ({worst['spec'].name}) needs a {worst['arena_bytes']} B "
-                              f"TFLM arena, over the {budget.max_arena} B budget; raise --max-arena to at least {worst['arena_bytes']}")
+    ok = [r for r in tried if r["fits"]]
+    if not ok:  # the estimate fitted but the converted file does not: report the measured sizes
+        least = min(tried, key=lambda r: (r["arena_bytes"], r["checks"]["weight_bytes"]))
+        raise PacketclipError(f"board {budget.board}: converted {least['spec'].name} measures a {least['arena_bytes']} B TFLM arena and "
+                              f"{least['checks']['weight_bytes']} B of weights, over the budget ({budget.max_arena} B arena, "
+                              f"{budget.max_weights} B weights); raise --max-arena/--max-weights to at least those sizes")
     best = max(ok, key=lambda r: (round(r["val_int8"], 4), -r["checks"]["weight_bytes"]))
     spec = best["spec"]
 

@@ -11,9 +11,9 @@ PRESETS = {
                  w_clip=0.5, w_ssl=0.2, w_mission=0.5, class_weight_power=0.5,
                  label_smoothing=0.0, window=4, max_rows=None, log_every=25, zs_rows=1000),
     "tiny": dict(flow_encoder="mlp", width=32, depth=1, dropout=0.0, embed_dim=32,
-                 epochs=6, pretrain_epochs=2, batch=128, lr=5e-3, weight_decay=0.0,
+                 epochs=5, pretrain_epochs=2, batch=128, lr=5e-3, weight_decay=0.0,
                  w_clip=0.5, w_ssl=0.2, w_mission=0.5, class_weight_power=0.5,
-                 label_smoothing=0.0, window=3, max_rows=800, log_every=5, zs_rows=300),
+                 label_smoothing=0.0, window=3, max_rows=600, log_every=5, zs_rows=300),
 }
 SSL_MODES = ("packet", "both", "none")
 

@@ -7,35 +7,39 @@ import time
 from pathlib import Path
 
 import numpy as np
-import torch
-import torch.nn.functional as F
 
 from packetclip.errors import PacketclipError
 from packetclip.fsutil import atomic_path, write_text
 from packetclip.teacher import config as C
 from packetclip.teacher.dataset import check_table, load_table, source_name, split, subsample, take_meta
 from packetclip.teacher.hierarchy import build_hierarchy
-from packetclip.teacher.losses import clip_loss, nt_xent
-from packetclip.teacher.model import PacketCLIPTeacher
 from packetclip.teacher.temporal import build_windows, temporal_available
 from packetclip.teacher.transform import apply_transform, fit_transform
+
+# torch is imported after the input checks, so a bad file fails in a fraction of a second
 
 THREADS = 2
 
 
 def setup_torch(seed):
+    import torch
+
     torch.set_num_threads(THREADS)
     torch.manual_seed(seed)
     torch.use_deterministic_algorithms(True)
 
 
 def save_torch(obj, path):
+    import torch
+
     with atomic_path(path, suffix=".pt") as tmp:
         torch.save(obj, tmp)
 
 
 def window_inputs(Z, windows):
     """Z [n,F], windows [n,W] of row ids (-1 = none) -> (x [n,W,F], valid [n,W]) tensors."""
+    import torch
+
     valid = windows >= 0
     x = Z[np.where(valid, windows, 0)] * valid[..., None]
     return torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)), torch.from_numpy(valid)
@@ -43,6 +47,8 @@ def window_inputs(Z, windows):
 
 def augment(x, gen, noise=0.1, drop=0.1):
     """A SimCLR view of transformed flows: Gaussian jitter and random feature dropout."""
+    import torch
+
     keep = (torch.rand(x.shape, generator=gen) > drop).float()
     return (x + noise * torch.randn(x.shape, generator=gen)) * keep
 
@@ -66,6 +72,8 @@ def label_order(hier, labels):
 
 
 def class_weights(y, n, power):
+    import torch
+
     counts = np.bincount(y, minlength=n).astype(np.float64)
     w = np.where(counts > 0, (counts.sum() / np.maximum(counts, 1)) ** power, 0.0)
     return torch.tensor(w / w[counts > 0].mean(), dtype=torch.float32)
@@ -91,7 +99,6 @@ def train(data=None, out="runs/teacher", preset="full", seed=0, ssl="packet", te
     cfg = C.resolve(preset, text_encoder=text_encoder, ssl=ssl, seed=seed, fraction=fraction, **overrides)
     out = Path(out)
     t_start = time.monotonic()
-    setup_torch(seed)
 
     kg_files = [str(k) for k in ([kg] if isinstance(kg, (str, Path)) else kg)] if isinstance(kg, (str, Path, list, tuple)) else None
     kg = _kg(kg)
@@ -102,6 +109,11 @@ def train(data=None, out="runs/teacher", preset="full", seed=0, ssl="packet", te
     tr = subsample(tr, labels_all, fraction, seed, cfg["max_rows"])
     if cfg["max_rows"]:
         ho = subsample(ho, labels_all, 1.0, seed, max(cfg["max_rows"] // 2, 50))
+    import torch
+
+    from packetclip.teacher.model import PacketCLIPTeacher
+
+    setup_torch(seed)
     out.mkdir(parents=True, exist_ok=True)
     log = Log(out / "train.log", quiet)
     hier = build_hierarchy(kg)
@@ -260,6 +272,8 @@ def _prompts(kg, techniques):
 
 
 def _inputs(Z, idx, table, window):
+    import torch
+
     meta = take_meta(getattr(table, "meta", None), idx)
     if window == 1:
         return torch.from_numpy(np.ascontiguousarray(Z[idx])), None
@@ -272,6 +286,11 @@ def _batch(inputs, rows):
 
 
 def _step_loss(model, cfg, tr_in, rows, texts, tr, y_tr, m_tr, weights, supervised, gen):
+    import torch
+    import torch.nn.functional as F
+
+    from packetclip.teacher.losses import clip_loss, nt_xent
+
     x, valid = _batch(tr_in, rows)
     z = model.embed_flows(x, valid)
     pick = torch.randint(0, 2, (len(rows),), generator=gen)
@@ -295,8 +314,16 @@ def _step_loss(model, cfg, tr_in, rows, texts, tr, y_tr, m_tr, weights, supervis
     return loss
 
 
-@torch.no_grad()
 def _predict(model, inputs, batch=1024):
+    import torch
+
+    with torch.no_grad():
+        return _predict_nograd(model, inputs, batch)
+
+
+def _predict_nograd(model, inputs, batch):
+    import torch
+
     was = model.training
     model.eval()
     x, valid = inputs
@@ -310,9 +337,18 @@ def _predict(model, inputs, batch=1024):
     return torch.cat(cl).numpy(), torch.cat(ml).numpy(), torch.cat(em).numpy()
 
 
-@torch.no_grad()
 def _zero_shot(model, inputs, rows, prompts, true):
     """Top-1/top-5 accuracy of cosine similarity to the KG class prompts (all techniques)."""
+    import torch
+
+    with torch.no_grad():
+        return _zero_shot_nograd(model, inputs, rows, prompts, true)
+
+
+def _zero_shot_nograd(model, inputs, rows, prompts, true):
+    import torch
+    import torch.nn.functional as F
+
     was = model.training
     model.eval()
     x, valid = inputs
