@@ -217,19 +217,41 @@ def reshape_fc(rng):
     return b.build([x], [y2])
 
 
-def softmax(rng):
+def _act_shape(rng):
+    """[N], [1, N], [B, N] or [1, H, W, C]: softmax runs over the last axis."""
+    kind = int(rng.integers(0, 4))
+    n = int(rng.integers(1, 33))
+    if kind == 0:
+        return [n]
+    if kind == 1:
+        return [1, n]
+    if kind == 2:
+        return [int(rng.integers(2, 5)), n]
+    return [1, int(rng.integers(1, 4)), int(rng.integers(1, 4)), int(rng.integers(1, 9))]
+
+
+def softmax(rng, scale=None, beta=None, shape=None):
+    """SOFTMAX int8 -> int8; TFLM needs output scale exactly 1/256, zero point -128, and
+    beta * input scale * 2^26 > 1 (else its Prepare aborts). Scales up to 40 reach the capped
+    multiplier (beta * scale >= 32: only the row maximum survives)."""
     b = ModelBuilder()
-    shape = [int(rng.integers(1, 4)), int(rng.integers(1, 20))]
-    x = b.tensor(shape, scale=_scale(rng, 0.01, 0.5), zero_point=_zp(rng))
+    shape = shape or _act_shape(rng)
+    s_in = scale if scale is not None else _scale(rng, 0.003, 1.5 if rng.random() < 0.8 else 40.0)
+    beta = beta if beta is not None else float(rng.choice([1.0, 1.0, 0.25, 0.5, 2.0, 3.7]))
+    x = b.tensor(shape, scale=s_in, zero_point=_zp(rng))
     y = b.tensor(shape, scale=1.0 / 256, zero_point=-128)
-    b.op("SOFTMAX", [x], [y], beta=float(rng.choice([1.0, 1.0, 0.5, 2.0])))
+    b.op("SOFTMAX", [x], [y], beta=beta)
     return b.build([x], [y])
 
 
-def logistic(rng):
+def logistic(rng, scale=None, shape=None, zero_point=None):
+    """LOGISTIC int8 -> int8 (output 1/256, -128). Scales span tiny (no saturation) to >= 8
+    (TFLM's input radius is 0: every input saturates)."""
     b = ModelBuilder()
-    shape = [1, int(rng.integers(1, 40))]
-    x = b.tensor(shape, scale=_scale(rng, 0.005, 0.5), zero_point=_zp(rng))
+    shape = shape or _act_shape(rng)
+    s_in = scale if scale is not None else _scale(rng, 0.002, 2.0 if rng.random() < 0.85 else 12.0)
+    zp = zero_point if zero_point is not None else _zp(rng)
+    x = b.tensor(shape, scale=s_in, zero_point=zp)
     y = b.tensor(shape, scale=1.0 / 256, zero_point=-128)
     b.op("LOGISTIC", [x], [y])
     return b.build([x], [y])

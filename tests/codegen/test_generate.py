@@ -83,7 +83,7 @@ def _model_with(op_name):
     return b.build([x], [z])
 
 
-@pytest.mark.parametrize("engine,op", [("aot", "TANH"), ("tflm", "TANH"), ("aot", "SOFTMAX")])
+@pytest.mark.parametrize("engine,op", [("aot", "TANH"), ("tflm", "TANH"), ("aot", "HARD_SWISH")])
 def test_unsupported_op_is_one_line_error(tmp_path, engine, op):
     with pytest.raises(PacketclipError) as e:
         generate_tflite(_model_with(op), tmp_path / "x", engine=engine, arena_probe=1000)

@@ -26,6 +26,8 @@ CASES = {
     "TRANSPOSE": (oneop.transpose, 5),
     "CONCATENATION": (oneop.concat, 5),
     "RESHAPE": (oneop.reshape_fc, 4),
+    "SOFTMAX": (oneop.softmax, 10),
+    "LOGISTIC": (oneop.logistic, 10),
 }
 DSP_OPS = {"FULLY_CONNECTED", "RESHAPE"}
 

@@ -12,7 +12,8 @@ def teacher_run(tmp_path_factory):
     from packetclip.teacher import train
 
     out = tmp_path_factory.mktemp("teacher") / "run"
-    train(None, out=str(out), preset="tiny", seed=0, quiet=True)
+    # tiny and short: this tests the plumbing (labels, transform, KD, embedding head), not accuracy
+    train(None, out=str(out), preset="tiny", seed=0, quiet=True, epochs=2, pretrain_epochs=1, max_rows=400)
     return out
 
 

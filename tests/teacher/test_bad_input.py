@@ -37,8 +37,23 @@ def _assert_one_line(p, *needles):
     (["BENIGN", "DoS"], ["row"]),
 ])
 def test_bad_training_files(tmp_path, labels, needles):
+    # in-process (the CLI turns a PacketclipError into one line + exit 2, checked below)
+    from packetclip.errors import PacketclipError
+    from packetclip.teacher import train
+
     f = _csv(tmp_path / "flows.csv", labels)
-    _assert_one_line(_train(str(f), "--preset", "tiny", "--out", str(tmp_path / "run")), str(f), *needles)
+    with pytest.raises(PacketclipError) as exc:
+        train(str(f), out=tmp_path / "run", preset="tiny", quiet=True)
+    msg = str(exc.value)
+    assert "\n" not in msg and msg.startswith(str(f)), msg
+    for n in needles:
+        assert n in msg, msg
+    assert not (tmp_path / "run").exists()
+
+
+def test_bad_file_on_the_command_line(tmp_path):
+    f = _csv(tmp_path / "flows.csv", ["BENIGN"] * 30)
+    _assert_one_line(_train(str(f), "--preset", "tiny", "--out", str(tmp_path / "run")), str(f), "one class only")
 
 
 def test_unknown_text_encoder(tmp_path):

@@ -136,6 +136,27 @@ void pc_aot_transpose(const pc_aot_transpose_t *p, const int8_t *in, int8_t *out
 void pc_aot_concat(uint32_t outer, uint32_t n_inputs, const int8_t *const *inputs,
                    const uint32_t *inner, int8_t *out);
 
+/* SOFTMAX over the last axis and LOGISTIC, int8 in, int8 out at scale 1/256 and zero point
+ * -128 (TFLM's int8 requirement). Both evaluate gemmlowp-style fixed-point exp and 1/(1+x)
+ * exactly as TFLM's reference kernels do; the generator gives TFLM's Prepare-time numbers. */
+typedef struct {
+    uint32_t outer, depth;        /* depth = last dimension, 1..511 (TFLM's exponent check) */
+    int32_t mult;                 /* input_multiplier (beta * input scale in Q5.26) */
+    int32_t diff_min;             /* differences below this give exp() = 0 */
+    int8_t left_shift;            /* input_left_shift, 0..31 */
+} pc_aot_softmax_t;
+/* scratch: depth int32 values (each row's exps, computed once), 4-byte aligned */
+void pc_aot_softmax(const pc_aot_softmax_t *p, const int8_t *in, int8_t *out, int32_t *scratch);
+
+typedef struct {
+    uint32_t n;
+    int32_t in_zp;
+    int32_t mult;                 /* input scale * 2^27 as Q31 mantissa ... */
+    int32_t radius;               /* |x - zp| >= radius saturates */
+    int8_t left_shift;            /* ... and exponent (only used when radius > 0, then <= 30) */
+} pc_aot_logistic_t;
+void pc_aot_logistic(const pc_aot_logistic_t *p, const int8_t *in, int8_t *out);
+
 #ifdef __cplusplus
 }
 #endif

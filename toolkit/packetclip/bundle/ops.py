@@ -19,9 +19,9 @@ SUPPORTED_OPS = (
     "MAX_POOL_2D",
     "TRANSPOSE",
     "CONCATENATION",
+    "SOFTMAX",      # int8 -> int8 (output 1/256, -128); aot: fixed-point exp as TFLM
+    "LOGISTIC",
 )
-# Not yet: SOFTMAX and LOGISTIC (TFLM's int8 versions use gemmlowp's fixed-point exp and
-# logistic; the aot engine has no bit-exact port of them yet). Students emit logits instead.
 
 # Ops that only reinterpret the shape: the aot engine emits no code for them (a copy at most).
 SHAPE_ONLY_OPS = ("RESHAPE",)

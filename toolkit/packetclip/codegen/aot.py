@@ -18,7 +18,8 @@ from packetclip.codegen.plan import Buf, plan
 from packetclip.errors import PacketclipError
 
 AOT_OPS = ("FULLY_CONNECTED", "RESHAPE", "QUANTIZE", "DEQUANTIZE", "CONV_2D", "DEPTHWISE_CONV_2D",
-           "ADD", "MUL", "MEAN", "AVERAGE_POOL_2D", "MAX_POOL_2D", "TRANSPOSE", "CONCATENATION")
+           "ADD", "MUL", "MEAN", "AVERAGE_POOL_2D", "MAX_POOL_2D", "TRANSPOSE", "CONCATENATION",
+           "SOFTMAX", "LOGISTIC")
 _ELEM = {"INT8": 1, "INT32": 4, "FLOAT32": 4, "INT16": 2}
 
 
@@ -377,6 +378,57 @@ def _concat(ctx, k, o):
     return Step(k, o.op, list(o.inputs), [o.outputs[0]], emit=emit)
 
 
+def _act_io(ctx, k, o):
+    """SOFTMAX / LOGISTIC: int8 in, int8 out quantized as TFLM requires (1/256, -128)."""
+    g = ctx.g
+    x, y = g.tensors[o.inputs[0]], g.tensors[o.outputs[0]]
+    if x.dtype != "INT8" or y.dtype != "INT8":
+        ctx.fail(k, o.op, f"{x.dtype} -> {y.dtype} is not supported (int8 -> int8 only)",
+                 "export with full-integer quantization and int8 activations")
+    if x.size != y.size:
+        ctx.fail(k, o.op, f"input {x.shape} and output {y.shape} differ in size")
+    si, zi = ctx.q(x.index, k, o.op, "input")
+    so, zo = ctx.q(y.index, k, o.op, "output")
+    if np.float32(so) != np.float32(1.0 / 256) or zo != -128:
+        ctx.fail(k, o.op, f"output scale {so:.9g} / zero point {zo} must be 1/256 and -128 for int8",
+                 "re-export with the converter's default int8 output quantization")
+    return x, si, zi
+
+
+def _softmax(ctx, k, o):
+    x, si, _ = _act_io(ctx, k, o)
+    if len(x.shape) < 1:
+        ctx.fail(k, o.op, "input must have at least one dimension")
+    depth = int(x.shape[-1])
+    if not 0 < depth <= 511:
+        # TFLM's sum of exps can reach depth; from 512 on its output exponent check aborts
+        ctx.fail(k, o.op, f"last dimension {depth} is outside 1..511 (TFLM aborts on rows whose exps sum to 512 or more)",
+                 "apply softmax on the host or split the classes")
+    beta = float(np.float32(o.options.get("beta", 0.0)))
+    try:
+        mult, shift, diff_min = quant.softmax_params(si, beta)
+    except ValueError as e:
+        ctx.fail(k, o.op, f"beta {beta:g} with input scale {si:.9g}: {e}")
+    pn = ctx.name("pc_softmax")
+    ctx.decls.append(f"static const pc_aot_softmax_t {pn} = {{{x.size // depth}u, {depth}u, {mult}, {diff_min}, {shift}}};\n")
+    return Step(k, o.op, [o.inputs[0]], [o.outputs[0]], scratch=4 * depth,
+                emit=lambda p, s_: f"pc_aot_softmax(&{pn}, {p[0]}, {p['o0']}, (int32_t *)(void *)({s_}));")
+
+
+def _logistic(ctx, k, o):
+    x, si, zi = _act_io(ctx, k, o)
+    try:
+        mult, shift, radius = quant.logistic_params(si)
+    except ValueError as e:
+        ctx.fail(k, o.op, str(e))
+    if radius == 0:
+        shift = 0  # never used: every input saturates; keeps the int8 field in range
+    pn = ctx.name("pc_logistic")
+    ctx.decls.append(f"static const pc_aot_logistic_t {pn} = {{{x.size}u, {zi}, {mult}, {radius}, {shift}}};\n")
+    return Step(k, o.op, [o.inputs[0]], [o.outputs[0]],
+                emit=lambda p, s_: f"pc_aot_logistic(&{pn}, {p[0]}, {p['o0']});")
+
+
 _LOWER = {
     "FULLY_CONNECTED": _fully_connected,
     "CONV_2D": lambda c, k, o: _conv(c, k, o, False),
@@ -390,6 +442,8 @@ _LOWER = {
     "DEQUANTIZE": _dequantize,
     "TRANSPOSE": _transpose,
     "CONCATENATION": _concat,
+    "SOFTMAX": _softmax,
+    "LOGISTIC": _logistic,
 }
 
 

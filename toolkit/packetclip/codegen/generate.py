@@ -31,6 +31,7 @@ TFLM_ADD = {
     "DEQUANTIZE": "AddDequantize", "CONV_2D": "AddConv2D", "DEPTHWISE_CONV_2D": "AddDepthwiseConv2D",
     "ADD": "AddAdd", "MUL": "AddMul", "MEAN": "AddMean", "AVERAGE_POOL_2D": "AddAveragePool2D",
     "MAX_POOL_2D": "AddMaxPool2D", "TRANSPOSE": "AddTranspose", "CONCATENATION": "AddConcatenation",
+    "SOFTMAX": "AddSoftmax", "LOGISTIC": "AddLogistic",
 }
 
 

@@ -108,3 +108,47 @@ def mean_params(si, so, count):
     s = min(s, 31 + shift)
     mult = int((mult << s) // int(count))
     return mult, shift - s
+
+
+# ---- SOFTMAX and LOGISTIC (int8 in, int8 out at scale 1/256, zero point -128) -------------
+# Both run gemmlowp fixed point on the device; only these scalars come from Prepare.
+
+SOFTMAX_DIFF_INT_BITS = 5        # exp() input is Q5.26 (kScaledDiffIntegerBits)
+LOGISTIC_INPUT_INT_BITS = 4      # logistic() input is Q4.27
+
+
+def input_radius(int_bits, left_shift, total_bits=31):
+    """CalculateInputRadius: floor((2^int_bits - 1) * 2^(total - int_bits) / 2^left_shift).
+    Every factor is a power of two or a small integer, so the double result is exact."""
+    if left_shift < 0:
+        raise ValueError("negative left shift")
+    return (((1 << int_bits) - 1) << (total_bits - int_bits)) >> left_shift
+
+
+def softmax_params(in_scale, beta):
+    """PreprocessSoftmaxScaling (double-rounding build) + diff_min.
+
+    Returns (input_multiplier, input_left_shift, diff_min). Raises ValueError where TFLM's
+    QuantizeMultiplierGreaterThanOne check would abort (beta * scale * 2^26 <= 1)."""
+    real = float(f32(beta)) * float(f32(in_scale)) * float(1 << (31 - SOFTMAX_DIFF_INT_BITS))
+    real = min(real, float((1 << 31) - 1))
+    if not real > 1.0:
+        raise ValueError(f"beta * input scale = {real / (1 << 26):.3g} is too small (TFLM needs > 2^-26)")
+    mult, shift = quantize_multiplier(real)
+    if shift < 0 or shift > 31:
+        raise ValueError(f"input left shift {shift} out of range")
+    diff_min = -input_radius(SOFTMAX_DIFF_INT_BITS, shift)
+    return mult, shift, diff_min
+
+
+def logistic_params(in_scale):
+    """CalculateArithmeticOpDataLogistic for int8: frexp of scale * 2^27, the mantissa rounded
+    to Q31 without QuantizeMultiplier's 2^31 fix-up. Returns (multiplier, left_shift, radius)."""
+    real = float(f32(in_scale)) * float(1 << (31 - LOGISTIC_INPUT_INT_BITS))
+    q, shift = math.frexp(real)
+    mult = _round_half_away(q * (1 << 31))
+    if not 0 < mult < (1 << 31):
+        raise ValueError(f"input scale {in_scale} gives multiplier {mult} outside int32")
+    if not 0 <= shift <= 62:
+        raise ValueError(f"input scale {in_scale} gives left shift {shift} (TFLM needs 0..62)")
+    return int(mult), int(shift), input_radius(LOGISTIC_INPUT_INT_BITS, shift)
