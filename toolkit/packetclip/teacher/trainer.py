@@ -2,6 +2,7 @@
 SSL losses kept on; a complete checkpoint is written atomically after every epoch."""
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -18,7 +19,11 @@ from packetclip.teacher.transform import apply_transform, fit_transform
 
 # torch is imported after the input checks, so a bad file fails in a fraction of a second
 
-THREADS = 2
+# One intra-op thread: measured on this shared 2-core machine, 3 epochs of the full preset took
+# 20 s with 1 thread and 264 s with 2 (OpenMP threads spin when other jobs hold the cores); the
+# batches are too small to gain from a second thread. Results are bit-identical only for the
+# same thread count, so it is part of the configuration (PACKETCLIP_TORCH_THREADS overrides).
+THREADS = int(os.environ.get("PACKETCLIP_TORCH_THREADS", "1"))
 
 
 def setup_torch(seed):
@@ -97,6 +102,7 @@ def train(data=None, out="runs/teacher", preset="full", seed=0, ssl="packet", te
     if not 0.0 < fraction <= 1.0:
         raise PacketclipError(f"--fraction: {fraction} is outside (0, 1]; give e.g. 0.3 for 30 % of the training split")
     cfg = C.resolve(preset, text_encoder=text_encoder, ssl=ssl, seed=seed, fraction=fraction, **overrides)
+    cfg["torch_threads"] = THREADS
     out = Path(out)
     t_start = time.monotonic()
 
