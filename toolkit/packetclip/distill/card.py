@@ -15,6 +15,7 @@ def _auc(v):
 def model_card(meta, command=None):
     m = meta.get("metrics", {})
     st, d, dist = meta["student"], meta["data"], meta["distill"]
+    cic = "cic" in str(d["source"]).lower() or d.get("path") is None
     rows = [("TFLM int8 student", m.get("tflm_int8")), ("float student", m.get("float_student")), ("float teacher", m.get("teacher"))]
     lines = [
         f"# {meta['name']}: packetclip int8 student",
@@ -35,7 +36,7 @@ def model_card(meta, command=None):
         "## Data",
         f"- Source: {d['source']}" + (f" (`{d['path']}`)" if d.get("path") else "") + ".",
     ]
-    if "cic" in str(d["source"]).lower() or d.get("path") is None:
+    if cic:
         lines.append(f"- CIC-IDS2017 (sample): {CIC_CITATION}")
     sp = d["split"]
     lines += [
@@ -69,14 +70,17 @@ def model_card(meta, command=None):
         "packetclip firmware (ahead-of-time C or TFLM engine). It is a research and demonstration model.",
         "",
         "## Limits",
-        "- Trained on a 6,311-flow stratified sample of CIC-IDS2017 with its class mix (mostly attacks); accuracy on "
-        "other networks, other flow exporters or today's traffic is unknown. Re-distill on your own data.",
+        (f"- Trained on a sample of CIC-IDS2017 ({d.get('rows', '?')} distinct flows, mostly attacks, from 2017 lab traffic); accuracy on "
+         "other networks, other flow exporters or today's traffic is unknown. Re-distill on your own data." if cic else
+         f"- Trained on {d['source']} only; accuracy on other networks or flow exporters is unknown."),
         "- Classes absent from the training data (see `labels`) are never predicted; rare classes (infiltration) have few test flows, so their F1 is noisy.",
         "- Features must be computed exactly as the canonical features (units in packetclip.data) and in the listed order.",
         "- Not a replacement for a full intrusion detection system; false negatives are possible.",
         "",
         "## Reproduce",
-        "Bit-for-bit (same tool versions, listed in `model.json` `tools`):",
+        ("The distill command rebuilds this bundle bit-for-bit from the same teacher run and tool versions (`model.json` `tools`); "
+         "the train command re-creates the teacher run (seeded)." if dist.get("teacher_command") else
+         "Bit-for-bit with the same tool versions (`model.json` `tools`):"),
         "",
         "```",
         *([dist["teacher_command"] + "    # the teacher run"] if dist.get("teacher_command") else []),

@@ -191,7 +191,7 @@ def _load_data(data, teacher_cfg, kg):
         if src and not src.startswith("packetclip:"):
             data = src  # the teacher's own flow file
     table = load_flows(path=data, kg=kg)
-    return table, {"source": str(getattr(table, "source", data) or "cicids2017-sample"),
+    return table, {"source": str(getattr(table, "source", data) or "cicids2017-sample"), "rows": int(len(table.X)),
                    "path": None if data is None else str(data), "dialect": getattr(table, "dialect", None)}
 
 

@@ -55,6 +55,8 @@ def evaluate(run_or_file=None, out="runs/eval", seeds=(0, 1, 2), scarcity=False,
             if frac == 1.0 and given_run is not None and json.loads((given_run / "config.json").read_text())["data"]["seed"] == seed \
                     and json.loads((given_run / "config.json").read_text())["data"]["fraction"] == 1.0:
                 run = given_run
+            elif _reusable(run, settings, seed, frac, data_path):
+                log(f"reusing {run} (same settings, seed and fraction)")
             else:
                 log(f"training teacher: fraction {frac:.0%}, seed {seed} -> {run}")
                 r = train(table, out=run, seed=seed, fraction=frac, kg=graph, quiet=True, **settings)
@@ -68,6 +70,19 @@ def evaluate(run_or_file=None, out="runs/eval", seeds=(0, 1, 2), scarcity=False,
     metrics = _summarise(results, fractions, seeds, first, settings, table, graph)
     _write(out, metrics, first, fractions, timings, time.monotonic() - t0)
     return metrics
+
+
+def _reusable(run, settings, seed, frac, data_path):
+    """A finished run with the same settings (an interrupted evaluation resumes, and runs can be
+    trained in parallel beforehand with `packetclip train --out <out>/runs/...`)."""
+    try:
+        rc = json.loads((Path(run) / "config.json").read_text())
+    except (OSError, ValueError):
+        return False
+    c, d = rc["config"], rc["data"]
+    return ((Path(run) / "model.pt").exists() and d.get("holdout") == "test" and d.get("seed") == seed
+            and d.get("fraction") == frac and d.get("path") == data_path
+            and all(c.get(k) == v for k, v in settings.items()))
 
 
 def _evaluate_seed(run, table, graph, seed, want_plots):
