@@ -32,6 +32,11 @@ def main(board, root, out):
         "PC_BOARD_COMPILER": tc.get("compiler", ""),
         "PC_BOARD_QEMU_MACHINE": q.get("machine", ""),
         "PC_BOARD_COUNTER_HZ": int(c.get("hz", d.get("clock_hz", 0))),
+        # real-board ports size the linker script, clock tree and UART from these
+        "PC_BOARD_CLOCK_HZ": int(d.get("clock_hz", 0)),
+        "PC_BOARD_FLASH_BYTES": int(d.get("flash_bytes", 0)),
+        "PC_BOARD_RAM_BYTES": int(d.get("ram_bytes", 0)),
+        "PC_BOARD_BAUD": int(d.get("serial", {}).get("baud", 0) or 0),
     }
     lines = [f"# generated from {p.name} by firmware/cmake/board2cmake.py"]
     lines += [f"set({k} {cmake_str(v)})" for k, v in vals.items()]

@@ -1,5 +1,19 @@
 """Training presets. `full` was chosen on a validation split carved from the training split
-(never the test split); see the teacher report for the measurements behind each choice."""
+(55/15/30 train/val/test, the test rows left out), never on the test split.
+
+Validation macro-F1 / three-mission AUC measured for the choice (CIC-IDS2017 sample, 5,289 rows
+after de-duplication; random forest on the same split: 0.975 / 0.9999 seed 0, 0.958 / 0.9996 seed 1):
+  mlp, ssl packet, 60 epochs    seed 0: 0.973 / 0.9997   seed 1: 0.931 / 0.9981  (~100 s)
+  mlp, ssl none                 seed 0: 0.978 / 0.9996
+  mlp, ssl both                 seed 0: 0.976 / 0.9999
+  mlp, dropout 0                seed 0: 0.973 / 0.9982
+  mlp, 100 epochs               seed 0: 0.979 / 0.9996   (169 s)
+  mlp_plr (periodic embeddings) seed 0: 0.983 / 0.9973   seed 1: 0.935 / 0.9919
+  transformer (64 wide, 2 layers, 40 epochs): stopped unfinished after > 12 min (measured with 2
+    torch threads on the loaded machine, so slower than it needs to be; not re-measured)
+The residual MLP stays the default: it keeps the mission AUC above 0.995 on both validation
+seeds at ~100 s per training; mlp_plr trades AUC for F1 (train(..., flow_encoder="mlp_plr")).
+"""
 
 PRESETS = {
     "full": dict(flow_encoder="mlp", width=256, depth=3, dropout=0.1, embed_dim=128,
