@@ -30,7 +30,8 @@
 
 static volatile uint32_t systick_wraps;
 
-void pc_mps2_systick(void) { systick_wraps++; }
+/* overrides the weak no-op in ports/cortex-m/startup.c */
+void pc_port_systick(void) { systick_wraps++; }
 
 void pc_hal_init(void)
 {
@@ -73,7 +74,7 @@ uint32_t pc_hal_counter_hz(void) { return PC_COUNTER_HZ; }
 const char *pc_hal_board_name(void) { return PC_BOARD_NAME; }
 void pc_hal_idle(void) {}
 
-void pc_mps2_fault(void)
+void pc_port_fault(void)
 {
     static const uint8_t msg[] = "packetclip fault\r\n";
     pc_hal_write(msg, sizeof msg - 1u);
