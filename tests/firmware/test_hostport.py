@@ -32,7 +32,7 @@ def test_info_fields(link):
     assert (f.type, f.seq) == (p.INFO, 200)
     info = p.parse_info(f.body)
     assert info.board == "host" and info.firmware_version == "0.1.0"
-    assert (info.counter_kind, info.counter_hz) == (p.COUNTER_CYCLES, 1_000_000_000)
+    assert (info.counter_kind, info.counter_hz) == (p.COUNTER_NANOSECONDS, 1_000_000_000)
     assert (info.input_bytes, info.output_bytes) == (FAKE_IN, FAKE_OUT)
 
 

@@ -6,7 +6,7 @@ Fields (all sizes in bytes, power in mW, weight in grams):
     name, description, core, arch, dsp (bool), clock_hz, flash_bytes, ram_bytes,
     port (firmware/ports/<port>), emulated (bool), weight_g
     [toolchain] compiler, cflags (list), ldflags (list)
-    [counter]   kind ("cycles" | "instructions"), hz (counts per second), note
+    [counter]   kind ("cycles" | "instructions" | "nanoseconds"), hz (counts per second), note
     [power]     active_mw, idle_mw, source
     [serial]    baud, usb (list of "VID:PID")
     [flash]     runner ("qemu" | "esptool" | "pyocd" | "host"), target (pyocd target / esptool chip)
@@ -27,7 +27,7 @@ REQUIRED = {
     "name": str, "description": str, "core": str, "clock_hz": int, "flash_bytes": int,
     "ram_bytes": int, "port": str, "emulated": bool, "weight_g": (int, float),
 }
-COUNTER_KINDS = ("cycles", "instructions")
+COUNTER_KINDS = ("cycles", "instructions", "nanoseconds")
 RUNNERS = ("qemu", "esptool", "pyocd", "host")
 
 
@@ -73,7 +73,7 @@ class Board:
     @property
     def counter_unit(self):
         """What latencies are counted in; emulated boards count instructions, not cycles."""
-        return "instructions" if self.counter_kind == "instructions" else "cycles"
+        return self.counter_kind
 
 
 def board_paths():

@@ -12,6 +12,7 @@ extern "C" {
 #define PC_COUNTER_NONE 0
 #define PC_COUNTER_CYCLES 1
 #define PC_COUNTER_INSTRUCTIONS 2
+#define PC_COUNTER_NANOSECONDS 3   /* wall time, for the host port */
 
 void pc_hal_init(void);
 

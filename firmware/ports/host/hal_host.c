@@ -165,7 +165,7 @@ uint32_t pc_hal_counter(void)
     return (uint32_t)((uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec);
 }
 
-uint8_t pc_hal_counter_kind(void) { return PC_COUNTER_CYCLES; }
+uint8_t pc_hal_counter_kind(void) { return PC_COUNTER_NANOSECONDS; }
 uint32_t pc_hal_counter_hz(void) { return 1000000000u; }
 const char *pc_hal_board_name(void) { return PC_BOARD_NAME; }
 

@@ -21,7 +21,7 @@ def _size(n):
 
 def _board_row(b):
     mem = f"{_size(b.flash_bytes)} / {_size(b.ram_bytes)}"
-    counter = "instructions, not cycles" if b.counter_kind == "instructions" else "cycles"
+    counter = "instructions, not cycles" if b.counter_kind == "instructions" else b.counter_kind
     return {"name": b.name, "core": b.core, "clock_mhz": b.clock_hz / 1e6, "flash_bytes": b.flash_bytes,
             "ram_bytes": b.ram_bytes, "emulated": b.emulated, "runner": b.runner, "counter": counter,
             "active_mw": b.section("power").get("active_mw"), "idle_mw": b.section("power").get("idle_mw"),

@@ -36,8 +36,9 @@ ERROR_NAMES = {ERR_BAD_CRC: "BAD_CRC", ERR_BAD_FRAME: "BAD_FRAME", ERR_TOO_LONG:
 ENGINE_AOT = 1
 ENGINE_TFLM = 2
 ENGINE_NAMES = {ENGINE_AOT: "aot", ENGINE_TFLM: "tflm"}
-COUNTER_NONE, COUNTER_CYCLES, COUNTER_INSTRUCTIONS = 0, 1, 2
-COUNTER_NAMES = {COUNTER_NONE: "none", COUNTER_CYCLES: "cycles", COUNTER_INSTRUCTIONS: "instructions"}
+COUNTER_NONE, COUNTER_CYCLES, COUNTER_INSTRUCTIONS, COUNTER_NANOSECONDS = 0, 1, 2, 3
+COUNTER_NAMES = {COUNTER_NONE: "none", COUNTER_CYCLES: "cycles", COUNTER_INSTRUCTIONS: "instructions",
+                 COUNTER_NANOSECONDS: "nanoseconds"}
 
 STATS_FIELDS = ("rx_frames", "rx_bad_crc", "rx_bad_frame", "rx_too_long", "inferences",
                 "errors_sent", "last_counter_delta")
