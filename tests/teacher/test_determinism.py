@@ -39,3 +39,29 @@ def test_interrupt_keeps_last_complete_checkpoint(tmp_path):
 
     with pytest.raises(PacketclipError, match="interrupted"):
         load_teacher(tmp_path / "run")
+
+
+def test_sigint_in_a_subprocess_keeps_a_loadable_checkpoint(tmp_path):
+    """A real Ctrl-C (SIGINT) mid-training: the process stops, the checkpoint on disk is whole."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import torch
+
+    run = tmp_path / "run"
+    code = ("from packetclip.teacher import train\n"
+            f"train(None, out={str(run)!r}, preset='tiny', epochs=500, quiet=True)\n")
+    p = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while not (run / "checkpoint.pt").exists() and time.monotonic() < deadline and p.poll() is None:
+        time.sleep(0.05)
+    time.sleep(0.3)  # land somewhere inside a later epoch (or its checkpoint write)
+    p.send_signal(signal.SIGINT)
+    _, err = p.communicate(timeout=60)
+    assert p.returncode != 0 and b"KeyboardInterrupt" in err
+    ckpt = torch.load(run / "checkpoint.pt", weights_only=False)
+    assert ckpt["epoch"] >= 1
+    assert not (run / "model.pt").exists()
+    assert not [x for x in run.iterdir() if x.name.startswith(".")]

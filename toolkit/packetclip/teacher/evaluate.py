@@ -192,7 +192,7 @@ def render_report(m, with_scarcity):
              f"seeds {', '.join(map(str, m['seeds']))}; knowledge graph {m['data']['kg_version']}.",
              f"Teacher: preset {m['settings']['preset']}, text encoder {m['settings']['text_encoder']}, SSL {m['settings']['ssl']}, "
              f"flow encoder {m['teacher_config']['flow_encoder']}.", "",
-             f"Temporal model: {m['temporal']['note']}.", "",
+             f"Temporal: {m['temporal']['note']}.", "",
              "## Test metrics (mean ± std over seeds)", "",
              "| model | accuracy | macro-F1 | mean AUC (dos, brute_force, reconnaissance) |", "|---|---|---|---|"]
     for model in MODELS:
@@ -220,6 +220,7 @@ def render_report(m, with_scarcity):
               f"Zero-shot (cosine to the KG class prompts of all {m['data']['techniques']} techniques): "
               f"final top-1 {m['zero_shot_final']['top1']:.3f}, top-5 {m['zero_shot_final']['top5']:.3f} (seed {m['seeds'][0]}, test split).", "",
               "![confusion](confusion_matrix.png) ![roc](roc_missions.png) ![zero-shot](zero_shot.png)", "",
-              "Hyperparameters were chosen on a validation split carved from the training split; the test split was only measured.",
+              "Hyperparameters were chosen on a validation split carved from the training split (measurements in "
+              "packetclip/teacher/config.py); the test split was only measured.",
               "Wall-clock timings: timing.json.", ""]
     return "\n".join(lines)
