@@ -54,9 +54,11 @@ def run_demo(board="mps2-an386", out="runs/demo", shipped=False, seed=0, budget=
 
         t_stage = time.monotonic()
         bundle_dir = out / "bundle"
-        res = distill(out / "teacher", board=board, out=bundle_dir, preset="demo", log=quiet,
+        # the same budgets and architecture as the released bundle (models/cicids2017-mlp)
+        res = distill(out / "teacher", board=board, out=bundle_dir, arch="mlp", max_weights=16384,
+                      max_arena=4096, preset="demo", log=quiet,
                       command=f"packetclip demo --board {board} --seed {seed}")
-        tm = res["metrics"].get("tflm", res["metrics"])
+        tm = res["metrics"]["tflm_int8"]
         stage("student", f"{res['student'].get('arch', 'student')} int8: {res['weight_bytes']:,} B weights, "
                          f"{res['macs']:,} MACs, arena {res['arena_bytes']:,} B; TFLM macro-F1 "
                          f"{_num(tm.get('macro_f1'))}, three-mission AUC {_num(tm.get('mean_auc_three_missions'))}",

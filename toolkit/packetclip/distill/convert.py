@@ -15,12 +15,36 @@ import os
 import numpy as np
 
 
+@contextlib.contextmanager
+def _quiet_native_stderr():
+    """Silence what TensorFlow/absl/torchao's native code writes to fd 2 while they load and
+    convert (banners, not errors: real failures still raise). PACKETCLIP_VERBOSE=1 shows it."""
+    if os.environ.get("PACKETCLIP_VERBOSE"):
+        yield
+        return
+    import sys
+
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
 def _imports():
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    logging.getLogger("torchao").setLevel(logging.ERROR)  # "Failed to load" CUDA-only extensions
     import torch
-    from litert_torch.quantize.pt2e_quantizer import PT2EQuantizer, get_symmetric_quantization_config
-    from litert_torch.quantize.quant_config import QuantConfig
-    from torchao.quantization.pt2e.quantize_pt2e import convert_pt2e, prepare_pt2e, prepare_qat_pt2e
+    with _quiet_native_stderr():
+        from litert_torch.quantize.pt2e_quantizer import PT2EQuantizer, get_symmetric_quantization_config
+        from litert_torch.quantize.quant_config import QuantConfig
+        from torchao.quantization.pt2e.quantize_pt2e import convert_pt2e, prepare_pt2e, prepare_qat_pt2e
 
     return torch, PT2EQuantizer, get_symmetric_quantization_config, QuantConfig, prepare_pt2e, prepare_qat_pt2e, convert_pt2e
 
@@ -74,7 +98,7 @@ def to_tflite(prepared, q, input_shape):
     converted = convert_pt2e(prepared, fold_quantize=False)
     sample = torch.zeros(tuple(input_shape), dtype=torch.float32)
     logging.getLogger().setLevel(logging.ERROR)
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()), _quiet_native_stderr():
         model = litert_torch.convert(converted, (sample,), quant_config=QuantConfig(pt2e_quantizer=q))
         return bytes(model.model_content())
 
