@@ -15,6 +15,9 @@ from pathlib import Path
 import packetclip.bench as pkg
 from packetclip.fsutil import write_text
 
+# Flow order, so that the distill benchmark finds the teacher the teacher benchmark trained.
+FLOW_ORDER = ["data_csv", "pcap", "text", "teacher", "distill", "codegen", "firmware", "harness"]
+
 
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="python -m packetclip.bench")
@@ -24,7 +27,8 @@ def main(argv=None):
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     only = {s for s in args.only.split(",") if s}
-    names = sorted(m.name for m in pkgutil.iter_modules(pkg.__path__) if not m.name.startswith("_"))
+    found = {m.name for m in pkgutil.iter_modules(pkg.__path__) if not m.name.startswith("_")}
+    names = [n for n in FLOW_ORDER if n in found] + sorted(found - set(FLOW_ORDER))
     summary, failed = {}, []
     for name in names:
         if only and name not in only:

@@ -1,8 +1,9 @@
 """Distillation benchmark: distill + quantize + convert + verify wall time (target <= 5 min),
 student size (weights <= 16 KiB, arena <= 4 KiB) and TFLM int8 metrics vs the float teacher.
 
-Uses the teacher run in $PACKETCLIP_TEACHER (default runs/teacher-cic) when it exists,
-otherwise distils from the labels alone (and says so).
+Uses the teacher run in $PACKETCLIP_TEACHER, else the one the teacher benchmark just trained
+(OUT/teacher-run), else runs/teacher-cic; with none of them it distils from the labels alone
+(and says so).
 """
 
 import os
@@ -16,8 +17,8 @@ def run(out_dir: Path) -> dict:
     from packetclip.bundle.verify import verify_bundle
     from packetclip.distill import distill
 
-    teacher = Path(os.environ.get("PACKETCLIP_TEACHER", REPO_ROOT / "runs" / "teacher-cic"))
-    teacher_run = str(teacher) if (teacher / "config.json").exists() else None
+    candidates = [os.environ.get("PACKETCLIP_TEACHER"), Path(out_dir) / "teacher-run", REPO_ROOT / "runs" / "teacher-cic"]
+    teacher_run = next((str(c) for c in candidates if c and (Path(c) / "config.json").exists()), None)
     results = {"teacher": teacher_run or "none (labels only)"}
     for preset in ("full", "demo"):
         out = Path(out_dir) / f"distill-{preset}"
