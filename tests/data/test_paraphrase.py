@@ -96,9 +96,8 @@ def test_cli_text_with_paraphrase(tmp_path):
     import subprocess
     import sys
 
-    src = "/work/shared/data/cicids2017-sample/flows.csv"
     f = tmp_path / "small.csv"
-    f.write_text("\n".join(open(src).read().splitlines()[:6]) + "\n")
+    f.write_text("\n".join(_sample_lines(6)) + "\n")
     out = tmp_path / "t.jsonl"
     with _Server() as srv:
         cmd = [sys.executable, "-m", "packetclip", "data", "text", str(f), "-o", str(out),
@@ -112,3 +111,12 @@ def test_cli_text_with_paraphrase(tmp_path):
         assert r.returncode == 0 and len(srv.requests) == n and "from cache" in r.stdout
     bad = subprocess.run(cmd[:-4], capture_output=True, text=True, timeout=60)  # url without model
     assert bad.returncode == 2 and "go together" in bad.stderr
+
+
+def _sample_lines(n):
+    """The first n lines (header included) of the CIC-IDS2017 sample shipped in the package."""
+    import gzip
+    from importlib.resources import files
+
+    with gzip.open(files("packetclip.data") / "cicids2017-sample.csv.gz", "rt") as fh:
+        return [next(fh).rstrip("\n") for _ in range(n)]

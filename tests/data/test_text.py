@@ -91,8 +91,7 @@ def test_describes_a_capture_with_ports_and_protocol(tmp_path, kg):
 
 
 def test_unknown_labels_are_described_without_kg_words_and_reported(tmp_path):
-    src = "/work/shared/data/cicids2017-sample/flows.csv"
-    lines = open(src).read().splitlines()[:41]
+    lines = _sample_lines(41)
     body = [line.rsplit(",", 1)[0] + ",Zombie" for line in lines[1:21]] + lines[21:]
     f = tmp_path / "mixed.csv"
     f.write_text("\n".join([lines[0]] + body) + "\n")
@@ -122,3 +121,12 @@ def test_class_prompts(kg):
     assert prompts["syn_flood"][0] == "network flow of SYN flood"
     assert "Reconnaissance" in " ".join(prompts["reconnaissance"])
     assert prompts["not_a_class"] == ["network flow labelled not a class"]
+
+
+def _sample_lines(n):
+    """The first n lines (header included) of the CIC-IDS2017 sample shipped in the package."""
+    import gzip
+    from importlib.resources import files
+
+    with gzip.open(files("packetclip.data") / "cicids2017-sample.csv.gz", "rt") as fh:
+        return [next(fh).rstrip("\n") for _ in range(n)]
