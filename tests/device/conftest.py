@@ -1,1 +1,1 @@
-from harness_fixtures import bundle_dir, firmware, golden, host_build  # noqa: F401
+from harness_fixtures import bundle_dir, golden, host_build  # noqa: F401

@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from harness_fixtures import FAKE_MODEL
 from packetclip.boards import load_board
 from packetclip.cli import main
 from packetclip.device.conform import conform
@@ -33,8 +32,8 @@ def test_conform_host_port_bit_exact(tmp_path, bundle_dir, host_build):
 
 
 @pytest.mark.qemu
-def test_conform_qemu_mps2_an386(tmp_path, bundle_dir, firmware):
-    build = firmware.get("mps2-an386", bundle_dir)
+def test_conform_qemu_mps2_an386(tmp_path, bundle_dir, builds):
+    build = builds.folder("mps2-an386", bundle_dir)
     res = conform("mps2-an386", bundle_dir, firmware=build, out=tmp_path / "q", limit=200, **QUIET)
     assert res["passed"] and res["bit_exact"] == 200
     assert res["latency"]["unit"] == "instructions" and "not cycles" in res["latency"]["note"]
@@ -82,8 +81,8 @@ def test_reset_mid_run_recovers(golden, host_build):
     assert shim.stats.resets == 2 and s.link.reboots >= 1 and s.link.recoveries >= 1
 
 
-def test_wrong_model_is_a_clear_error(tmp_path, bundle_dir, firmware):
-    elf = firmware.get("host", FAKE_MODEL)
+def test_wrong_model_is_a_clear_error(tmp_path, bundle_dir, builds):
+    elf = builds.fake("host")[0]
     with start_hostport(elf) as dev:
         with pytest.raises(PacketclipError) as e:
             conform("host", bundle_dir, port=dev.url, out=tmp_path / "w", limit=20, **QUIET)

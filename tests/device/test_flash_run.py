@@ -33,8 +33,8 @@ def _stop(proc):
 
 
 @pytest.mark.parametrize("board", ["host", pytest.param("mps2-an386", marks=pytest.mark.qemu)])
-def test_flash_emulated_board(board, firmware, bundle_dir):
-    build = firmware.get(board, bundle_dir)
+def test_flash_emulated_board(board, builds, bundle_dir):
+    build = builds.folder(board, bundle_dir)
     proc, url = _flash(board, build)
     try:
         with Session.open(url, timeout=2.0) as s:

@@ -1,11 +1,11 @@
-"""Session fixtures: every firmware is built once per session and reused."""
+"""Session fixtures of the firmware tests (the firmware builds themselves are in tests/conftest.py)."""
 
 import ctypes
 import shutil
 
 import pytest
 
-from fwutil import FAKE_MODEL, build_core_lib
+from fwutil import build_core_lib
 
 
 def _have(*tools):
@@ -26,47 +26,3 @@ def core_lib(tmp_path_factory):
     lib.test_take_output.argtypes = [ctypes.c_char_p, ctypes.c_size_t]
     lib.pc_core_init()
     return lib
-
-
-class _Builds:
-    """Builds keyed by (board, model, dsp), made on first use."""
-
-    def __init__(self, root):
-        self.root, self.cache = root, {}
-
-    def fake(self, board):
-        return self._get(board, "fake", None)
-
-    def _get(self, board, model, dsp):
-        key = (board, model, dsp)
-        if key not in self.cache:
-            from packetclip.boards import load_board
-            from packetclip.build import configure_and_build
-
-            b = load_board(board)
-            if not _have(b.section("toolchain").get("compiler", "cc"), "cmake", "ninja"):
-                pytest.skip(f"toolchain for {board} not installed")
-            out = self.root / f"{board}-{model}-{dsp}"
-            try:
-                if model == "fake":
-                    elf, mem = configure_and_build(b, FAKE_MODEL, out, log=lambda *a: None)
-                    self.cache[key] = (elf, mem)
-                else:
-                    from packetclip.build import build_firmware
-
-                    rep = build_firmware(b, model, out=out, dsp=dsp, log=lambda *a: None)
-                    self.cache[key] = (rep["elf"], rep["memory"])
-            except Exception as exc:  # remember the failure so the next test does not rebuild
-                self.cache[key] = exc
-        got = self.cache[key]
-        if isinstance(got, Exception):
-            raise got
-        return got
-
-    def model(self, board, bundle, dsp=None):
-        return self._get(board, str(bundle), dsp)
-
-
-@pytest.fixture(scope="session")
-def builds(tmp_path_factory):
-    return _Builds(tmp_path_factory.mktemp("fw"))

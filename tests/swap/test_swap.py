@@ -35,12 +35,12 @@ def test_bad_budget_cli_exit_2():
 
 
 @pytest.fixture(scope="module")
-def measured(tmp_path_factory, bundle_dir, firmware):
+def measured(tmp_path_factory, bundle_dir, builds):
     """A builds root with mps2-an386 and a conformance session for it."""
     from packetclip.device.conform import conform
 
     root = tmp_path_factory.mktemp("swaproot")
-    build = firmware.get("mps2-an386", bundle_dir)
+    build = builds.folder("mps2-an386", bundle_dir)
     shutil.copytree(build, root / "build" / "mps2-an386-aot")
     rep = json.loads((root / "build" / "mps2-an386-aot" / "build.json").read_text())
     rep["elf"] = str(root / "build" / "mps2-an386-aot" / "packetclip.elf")
