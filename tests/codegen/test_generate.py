@@ -40,7 +40,7 @@ def test_aot_files_and_config(mlp_bytes, tmp_path):
     cfg = (tmp_path / "g" / "pc_model_config.h").read_text()
     assert "#define PC_MODEL_INPUT_BYTES 40\n" in cfg and "#define PC_MODEL_OUTPUT_BYTES 12\n" in cfg
     src = (tmp_path / "g" / "pc_model.c").read_text()
-    assert "int pc_engine_invoke(const int8_t *in, int8_t *out)" in src
+    assert "int pc_engine_invoke(void)" in src and "int8_t *pc_engine_input(void)" in src
     assert src.count("pc_aot_fc(") == 3
     assert rep["macs"] == 40 * 64 + 64 * 32 + 32 * 12
     assert json.loads((tmp_path / "g" / "codegen.json").read_text())["arena_bytes"] == rep["arena_bytes"]

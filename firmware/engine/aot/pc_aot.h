@@ -3,9 +3,10 @@
  * Every kernel is bit-exact with TensorFlow Lite Micro's reference kernels: the requantization
  * is TFLM's double rounding (saturating rounding doubling high multiply, then rounding divide
  * by a power of two), with multipliers and shifts computed at generation time exactly as TFLM
- * computes them in Prepare. Parameters live in const structs (flash); the generator folds
- * what it can (input zero points into biases, activation clamps, padding).
- * Build with PC_AOT_DSP=1 on Arm cores with the DSP extension for the SIMD paths. C99. */
+ * computes them in Prepare. Parameters live in const structs (flash) that the generator fills
+ * with designated initializers; it folds what it can (input zero points into biases,
+ * activation clamps, padding). Build with PC_AOT_DSP=1 on Arm cores with the DSP extension
+ * for the SIMD paths (same data, same results). C99. */
 #ifndef PC_AOT_H
 #define PC_AOT_H
 
@@ -15,6 +16,10 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* Bumped whenever a struct, a layout or a kernel signature below changes; the generated
+ * pc_model.c stops the build when it was generated for another version. */
+#define PC_AOT_ABI_VERSION 2
 
 #if defined(__GNUC__) || defined(__clang__)
 #define PC_AOT_INLINE static inline __attribute__((always_inline))
@@ -43,43 +48,78 @@ PC_AOT_INLINE int8_t pc_aot_clamp8(int32_t v, int32_t lo, int32_t hi) {
     return (int8_t)(v < lo ? lo : (v > hi ? hi : v));
 }
 
-/* FULLY_CONNECTED. Weights are packed by the generator: rows in pairs (an odd last row is
- * paired with a zero row), each pair stored as chunks of 8 bytes = 4 weights of the even row
- * then 4 of the odd row, inputs padded with zero weights to a multiple of 8. The bias already
- * holds bias - input_zero_point * sum(row), so the kernel never sees the input zero point. */
+/* Per-channel requantization of FULLY_CONNECTED, CONV_2D and DEPTHWISE_CONV_2D: three int32
+ * per channel, {multiplier, e, k}: TFLM's shift is -e; when the layer has the FAST_RQ flag,
+ * every e >= 1 and k = 2^(e-1) + (output zero point << e), so that
+ * out = ((h + k - (h < 0)) >> e) with h = SRDHM(acc, multiplier), zero point included. */
+typedef struct {
+    int32_t mult, e, k;
+} pc_aot_rq_t;
+
+#define PC_AOT_FAST_RQ 1u       /* every e >= 1, |acc| < 2^30 for any input, k fits (proven) */
+#define PC_AOT_FULL_RANGE 2u    /* act_min == -128 and act_max == 127 */
+
+/* FULLY_CONNECTED. Weights packed by the generator in quads of rows (a short last quad is
+ * padded with zero rows): for each chunk of 4 inputs, 4 bytes of row 4j, then 4j+1, 4j+2,
+ * 4j+3; inputs padded with zero weights to in_pad (a multiple of 8). bias (out_pad values)
+ * already holds bias - input_zero_point * sum(row), so the kernel never sees the input
+ * zero point. rq has out_pad entries. */
 typedef struct {
     const int8_t *w;
     const int32_t *bias;
-    const int32_t *mult;
-    const int8_t *shift;
-    uint16_t in_n, in_pad, out_n, batches;
+    const pc_aot_rq_t *rq;
+    uint16_t in_n, in_pad, out_n, out_pad, batches;
     int16_t out_zp;
     int8_t act_min, act_max;
-    uint8_t flags;                /* PC_AOT_FC_* below, set by the generator */
+    uint8_t flags;                /* PC_AOT_FAST_RQ | PC_AOT_FULL_RANGE */
 } pc_aot_fc_t;
-#define PC_AOT_FC_FAST_RQ 1u      /* every shift < 0 and |acc| < 2^30 for any input (proven) */
-#define PC_AOT_FC_FULL_RANGE 2u   /* act_min == -128 and act_max == 127 */
-/* scratch: in_pad int16 values then out_n + 1 int32, 4-byte aligned (DSP path only) */
-void pc_aot_fc(const pc_aot_fc_t *p, const int8_t *in, int8_t *out, int16_t *scratch);
+/* scratch (DSP path): in_pad int16 then out_pad int32, 4-byte aligned */
+void pc_aot_fc(const pc_aot_fc_t *p, const int8_t *in, int8_t *out, void *scratch);
 
-/* CONV_2D and DEPTHWISE_CONV_2D, NHWC. Weights in TFLite layout (conv [oc][kh][kw][ic/groups],
- * depthwise [1][kh][kw][oc]). Zero padding omits outside taps, so the input offset stays here. */
+/* CONV_2D, NHWC, as a matrix product over im2col rows: for output pixel (y, x) and group g,
+ * row k = ((ky * k_w) + kx) * filter_in_c + c holds the input at that tap, or the input zero
+ * point where the tap is padding. Weights packed per group in pairs of output channels (an
+ * odd last channel of a group is paired with a zero row): for each chunk of 4 of the k_pad
+ * rows (k zero-padded to a multiple of 8), 4 bytes of channel 2j then 4 of 2j+1. bias (one
+ * per output channel) holds bias - input_zero_point * sum(filter of that channel), so padding
+ * taps carrying the zero point contribute nothing, as in TFLM. */
 typedef struct {
     const int8_t *w;
-    const int32_t *bias;          /* may be NULL */
-    const int32_t *mult;
-    const int8_t *shift;
+    const int32_t *bias;
+    const pc_aot_rq_t *rq;        /* out_c entries */
     uint16_t batches, in_h, in_w, in_c, out_h, out_w, out_c, k_h, k_w;
     uint8_t stride_h, stride_w, dil_h, dil_w, pad_h, pad_w;
-    uint16_t filter_in_c;         /* conv: ic per group; depthwise: depth multiplier */
-    int16_t in_offset, out_zp;    /* in_offset = -input zero point */
+    uint16_t filter_in_c;         /* input channels per group */
+    uint16_t groups, per_group;   /* per_group = out_c / groups output channels */
+    uint16_t k, k_pad;            /* k = k_h * k_w * filter_in_c */
+    int16_t in_zp, out_zp;
     int8_t act_min, act_max;
+    uint8_t flags;
 } pc_aot_conv_t;
-void pc_aot_conv(const pc_aot_conv_t *p, const int8_t *in, int8_t *out);
-void pc_aot_dwconv(const pc_aot_conv_t *p, const int8_t *in, int8_t *out);
+/* scratch (DSP path): 2 * k_pad int16 (two im2col rows), 4-byte aligned */
+void pc_aot_conv(const pc_aot_conv_t *p, const int8_t *in, int8_t *out, void *scratch);
+
+/* DEPTHWISE_CONV_2D, NHWC. Weights in TFLite layout [k_h][k_w][out_c]; output channel
+ * oc = ic * depth_mult + m. bias as for CONV_2D (folded with the input zero point, so
+ * padding taps read the zero point and contribute nothing). */
+typedef struct {
+    const int8_t *w;
+    const int32_t *bias;
+    const pc_aot_rq_t *rq;        /* out_c entries */
+    uint16_t batches, in_h, in_w, in_c, out_h, out_w, out_c, k_h, k_w;
+    uint8_t stride_h, stride_w, dil_h, dil_w, pad_h, pad_w;
+    uint16_t depth_mult;
+    int16_t in_zp, out_zp;
+    int8_t act_min, act_max;
+    uint8_t flags;
+} pc_aot_dwconv_t;
+/* scratch (DSP path): in_c bytes (a row of zero points), 4-byte aligned */
+void pc_aot_dwconv(const pc_aot_dwconv_t *p, const int8_t *in, int8_t *out, void *scratch);
 
 /* ADD and MUL with broadcasting: the generator gives the output shape (4-D, padded with 1s)
- * and each input's element strides (0 along broadcast dims). */
+ * and each input's element strides (0 along broadcast dims). Elements are produced in order,
+ * each from inputs at the same or an earlier position, so the output may be one of the
+ * inputs when that input is not broadcast. */
 typedef struct {
     uint16_t dims[4];
     uint16_t s1[4], s2[4];
@@ -101,8 +141,7 @@ typedef struct {
 void pc_aot_avgpool(const pc_aot_pool_t *p, const int8_t *in, int8_t *out);
 void pc_aot_maxpool(const pc_aot_pool_t *p, const int8_t *in, int8_t *out);
 
-/* MEAN over axes: the input viewed as [outer][reduced][inner] blocks is not general enough,
- * so the generator gives the 4-D input dims and a mask of reduced axes. */
+/* MEAN over axes: the generator gives the 4-D input dims and a mask of reduced axes. */
 typedef struct {
     uint16_t dims[4];
     uint8_t reduce_mask;          /* bit i set: axis i is reduced */
@@ -113,7 +152,7 @@ typedef struct {
 } pc_aot_mean_t;
 void pc_aot_mean(const pc_aot_mean_t *p, const int8_t *in, int8_t *out, int32_t *scratch);
 
-/* QUANTIZE int8 -> int8 (requantize). */
+/* QUANTIZE int8 -> int8 (requantize), element by element (in place is fine). */
 typedef struct {
     uint32_t n;
     int32_t in_zp, out_zp, mult;
@@ -138,7 +177,9 @@ void pc_aot_concat(uint32_t outer, uint32_t n_inputs, const int8_t *const *input
 
 /* SOFTMAX over the last axis and LOGISTIC, int8 in, int8 out at scale 1/256 and zero point
  * -128 (TFLM's int8 requirement). Both evaluate gemmlowp-style fixed-point exp and 1/(1+x)
- * exactly as TFLM's reference kernels do; the generator gives TFLM's Prepare-time numbers. */
+ * exactly as TFLM's reference kernels do; the generator gives TFLM's Prepare-time numbers.
+ * Softmax reads a whole row before writing it and logistic works element by element, so
+ * both may run in place. */
 typedef struct {
     uint32_t outer, depth;        /* depth = last dimension, 1..511 (TFLM's exponent check) */
     int32_t mult;                 /* input_multiplier (beta * input scale in Q5.26) */
@@ -156,6 +197,10 @@ typedef struct {
     int8_t left_shift;            /* ... and exponent (only used when radius > 0, then <= 30) */
 } pc_aot_logistic_t;
 void pc_aot_logistic(const pc_aot_logistic_t *p, const int8_t *in, int8_t *out);
+
+/* Debugging (packetclip's mismatch debugger, host builds only): with PC_AOT_TRACE defined,
+ * the generated invoke calls this hook, if set, after every op with the op's output. */
+typedef void (*pc_aot_trace_fn)(int32_t node, int32_t tensor, const int8_t *data, uint32_t bytes);
 
 #ifdef __cplusplus
 }

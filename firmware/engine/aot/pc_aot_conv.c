@@ -1,11 +1,195 @@
 /* CONV_2D (grouped, dilated) and DEPTHWISE_CONV_2D, int8 NHWC, per-channel requantization,
- * in the same arithmetic as TFLM's reference ConvPerChannel / DepthwiseConvPerChannel. */
+ * with the results of TFLM's reference ConvPerChannel / DepthwiseConvPerChannel.
+ *
+ * Both paths read padding taps as the input zero point and start from the folded bias
+ * (pc_aot.h), which is TFLM's sum over the taps inside the image. Output pixels are produced
+ * in raster order, each after every input it needs has been read (the DSP conv reads two
+ * pixels' taps, then writes both), which is what lets the generator overlap the output with
+ * the input (firmware never writes an input byte that a later pixel still reads). */
 #include "pc_aot.h"
 
-void pc_aot_conv(const pc_aot_conv_t *p, const int8_t *in, int8_t *out) {
-    const int32_t fic = p->filter_in_c;
-    const int32_t per_group = p->out_c / (p->in_c / fic);
-    int32_t b, oy, ox, oc, ky, kx, ic;
+static void dwconv_ref(const pc_aot_dwconv_t *p, const int8_t *in, int8_t *out);
+
+PC_AOT_INLINE int8_t ref_out(int32_t acc, const pc_aot_rq_t *q, int32_t zp, int32_t lo, int32_t hi)
+{
+    return pc_aot_clamp8(pc_aot_mbqm(acc, q->mult, -q->e) + zp, lo, hi);
+}
+
+#if defined(PC_AOT_DSP) && PC_AOT_DSP
+#include "pc_aot_acle.h"
+
+PC_AOT_INLINE int8_t dsp_out(int32_t acc, const pc_aot_rq_t *q, uint32_t flags, int32_t zp, int32_t lo, int32_t hi)
+{
+    if (flags == (PC_AOT_FAST_RQ | PC_AOT_FULL_RANGE))
+        return (int8_t)pc_ssat8(pc_rq_fast(acc, q->mult, q->e, q->k));
+    if (flags & PC_AOT_FAST_RQ)
+        return pc_aot_clamp8(pc_rq_fast(acc, q->mult, q->e, q->k), lo, hi);
+    return ref_out(acc, q, zp, lo, hi);
+}
+
+/* One im2col row for output pixel `pix` and group g, expanded to int16 pairs at
+ * dst[4 * chunk + 0..1] (the other column of the pair uses + 2..3). */
+static void im2col(const pc_aot_conv_t *p, const int8_t *img, uint32_t pix, uint32_t g, uint32_t *dst,
+                   int8_t *tmp)
+{
+    const int32_t oy = (int32_t)(pix / p->out_w), ox = (int32_t)(pix % p->out_w);
+    const int32_t y0 = oy * p->stride_h - p->pad_h, x0 = ox * p->stride_w - p->pad_w;
+    const uint32_t fic = p->filter_in_c, chunks = p->k_pad >> 2;
+    const int8_t *base = img + g * fic;
+    uint32_t c = 0;
+    int32_t ky, kx;
+    if ((fic & 3u) == 0) {
+        const uint32_t zp4 = (uint32_t)(uint8_t)p->in_zp * 0x01010101u;
+        const uint32_t ze = pc_sxtb16(zp4);
+        for (ky = 0; ky < p->k_h; ky++) {
+            const int32_t y = y0 + ky * p->dil_h;
+            for (kx = 0; kx < p->k_w; kx++) {
+                const int32_t x = x0 + kx * p->dil_w;
+                uint32_t i;
+                if (y < 0 || y >= p->in_h || x < 0 || x >= p->in_w) {
+                    for (i = 0; i < fic; i += 4, c++) {
+                        dst[4 * c] = ze;
+                        dst[4 * c + 1] = ze;
+                    }
+                } else {
+                    const int8_t *src = base + ((uint32_t)y * p->in_w + (uint32_t)x) * p->in_c;
+                    for (i = 0; i < fic; i += 4, c++)
+                        pc_expand4(pc_load32(src + i), dst + 4 * c);
+                }
+            }
+        }
+    } else {
+        uint32_t k = 0;
+        for (ky = 0; ky < p->k_h; ky++) {
+            const int32_t y = y0 + ky * p->dil_h;
+            for (kx = 0; kx < p->k_w; kx++) {
+                const int32_t x = x0 + kx * p->dil_w;
+                uint32_t i;
+                if (y < 0 || y >= p->in_h || x < 0 || x >= p->in_w) {
+                    for (i = 0; i < fic; i++) tmp[k++] = (int8_t)p->in_zp;
+                } else {
+                    const int8_t *src = base + ((uint32_t)y * p->in_w + (uint32_t)x) * p->in_c;
+                    for (i = 0; i < fic; i++) tmp[k++] = src[i];
+                }
+            }
+        }
+        while (k & 3u) tmp[k++] = 0;
+        for (; c < k >> 2; c++)
+            pc_expand4(pc_load32(tmp + 4 * c), dst + 4 * c);
+    }
+    for (; c < chunks; c++) {   /* k_pad > k: zero rows meet zero weights */
+        dst[4 * c] = 0;
+        dst[4 * c + 1] = 0;
+    }
+}
+
+void pc_aot_conv(const pc_aot_conv_t *p, const int8_t *in, int8_t *out, void *scratch)
+{
+    uint32_t *const col = (uint32_t *)scratch;
+    int8_t *const tmp = (int8_t *)scratch + 4u * p->k_pad;
+    const uint32_t n_pix = (uint32_t)p->out_h * p->out_w, oc_n = p->out_c;
+    const uint32_t pairs = (p->per_group + 1u) >> 1, pair_bytes = 2u * p->k_pad, iters = p->k_pad >> 3;
+    const int32_t zp = p->out_zp, lo = p->act_min, hi = p->act_max;
+    const uint32_t flags = p->flags;
+    uint32_t b, q, g, j;
+    for (b = 0; b < p->batches; b++) {
+        const int8_t *img = in + (uint32_t)b * p->in_h * p->in_w * p->in_c;
+        int8_t *o = out + (uint32_t)b * n_pix * oc_n;
+        for (q = 0; q < n_pix; q += 2) {
+            const uint32_t q1 = q + 1 < n_pix ? q + 1 : q;
+            for (g = 0; g < p->groups; g++) {
+                const int8_t *w = p->w + g * pairs * pair_bytes;
+                im2col(p, img, q, g, col, tmp);
+                im2col(p, img, q1, g, col + 2, tmp);
+                for (j = 0; j < pairs; j++, w += pair_bytes) {
+                    const uint32_t oc0 = g * p->per_group + 2u * j;
+                    const int32_t b0 = p->bias[oc0];
+                    const int have1 = 2u * j + 1u < p->per_group;
+                    const int32_t b1 = have1 ? p->bias[oc0 + 1u] : 0;
+                    int32_t acc[4];
+                    acc[0] = b0;
+                    acc[1] = b0;
+                    acc[2] = b1;
+                    acc[3] = b1;
+                    pc_aot_dot2x2(col, w, iters, acc);
+                    o[q * oc_n + oc0] = dsp_out(acc[0], p->rq + oc0, flags, zp, lo, hi);
+                    if (q1 != q) o[q1 * oc_n + oc0] = dsp_out(acc[1], p->rq + oc0, flags, zp, lo, hi);
+                    if (have1) {
+                        o[q * oc_n + oc0 + 1u] = dsp_out(acc[2], p->rq + oc0 + 1u, flags, zp, lo, hi);
+                        if (q1 != q) o[q1 * oc_n + oc0 + 1u] = dsp_out(acc[3], p->rq + oc0 + 1u, flags, zp, lo, hi);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#define PC_DW_MAX_TAPS 64u
+
+void pc_aot_dwconv(const pc_aot_dwconv_t *p, const int8_t *in, int8_t *out, void *scratch)
+{
+    const uint32_t taps = (uint32_t)p->k_h * p->k_w, C = p->out_c;
+    const int32_t zp = p->out_zp, lo = p->act_min, hi = p->act_max;
+    const uint32_t flags = p->flags;
+    int8_t *const zrow = (int8_t *)scratch;
+    const int8_t *tp[PC_DW_MAX_TAPS];
+    int32_t b, oy, ox, ky, kx;
+    uint32_t c, t;
+    if (p->depth_mult != 1 || taps > PC_DW_MAX_TAPS) {
+        dwconv_ref(p, in, out);
+        return;
+    }
+    for (c = 0; c < C; c++) zrow[c] = (int8_t)p->in_zp;
+    for (b = 0; b < p->batches; b++) {
+        const int8_t *img = in + (uint32_t)b * p->in_h * p->in_w * C;
+        for (oy = 0; oy < p->out_h; oy++) {
+            const int32_t y0 = oy * p->stride_h - p->pad_h;
+            for (ox = 0; ox < p->out_w; ox++) {
+                const int32_t x0 = ox * p->stride_w - p->pad_w;
+                t = 0;
+                for (ky = 0; ky < p->k_h; ky++) {
+                    const int32_t y = y0 + ky * p->dil_h;
+                    for (kx = 0; kx < p->k_w; kx++) {
+                        const int32_t x = x0 + kx * p->dil_w;
+                        tp[t++] = (y < 0 || y >= p->in_h || x < 0 || x >= p->in_w) ? zrow
+                                  : img + ((uint32_t)y * p->in_w + (uint32_t)x) * C;
+                    }
+                }
+                for (c = 0; c + 4u <= C; c += 4u) {
+                    const int8_t *wt = p->w + c;
+                    int32_t a0 = p->bias[c], a1 = p->bias[c + 1u], a2 = p->bias[c + 2u], a3 = p->bias[c + 3u];
+                    for (t = 0; t < taps; t++, wt += C) {
+                        const uint32_t xv = pc_load32(tp[t] + c), wv = pc_load32(wt);
+                        const uint32_t xe = pc_sxtb16(xv), xo = pc_sxtb16_ror8(xv);
+                        const uint32_t we = pc_sxtb16(wv), wo = pc_sxtb16_ror8(wv);
+                        a0 = pc_smlabb(xe, we, a0);
+                        a2 = pc_smlatt(xe, we, a2);
+                        a1 = pc_smlabb(xo, wo, a1);
+                        a3 = pc_smlatt(xo, wo, a3);
+                    }
+                    *out++ = dsp_out(a0, p->rq + c, flags, zp, lo, hi);
+                    *out++ = dsp_out(a1, p->rq + c + 1u, flags, zp, lo, hi);
+                    *out++ = dsp_out(a2, p->rq + c + 2u, flags, zp, lo, hi);
+                    *out++ = dsp_out(a3, p->rq + c + 3u, flags, zp, lo, hi);
+                }
+                for (; c < C; c++) {
+                    int32_t acc = p->bias[c];
+                    for (t = 0; t < taps; t++) acc += (int32_t)tp[t][c] * p->w[t * C + c];
+                    *out++ = dsp_out(acc, p->rq + c, flags, zp, lo, hi);
+                }
+            }
+        }
+    }
+}
+
+#else /* reference C path: plain C99, any core */
+
+void pc_aot_conv(const pc_aot_conv_t *p, const int8_t *in, int8_t *out, void *scratch)
+{
+    const uint32_t fic = p->filter_in_c, pairs = (p->per_group + 1u) >> 1, pair_bytes = 2u * p->k_pad;
+    int32_t b, oy, ox, ky, kx;
+    uint32_t oc, c;
+    (void)scratch;
     for (b = 0; b < p->batches; b++) {
         const int8_t *img = in + (uint32_t)b * p->in_h * p->in_w * p->in_c;
         for (oy = 0; oy < p->out_h; oy++) {
@@ -13,34 +197,44 @@ void pc_aot_conv(const pc_aot_conv_t *p, const int8_t *in, int8_t *out) {
             for (ox = 0; ox < p->out_w; ox++) {
                 const int32_t x0 = ox * p->stride_w - p->pad_w;
                 for (oc = 0; oc < p->out_c; oc++) {
-                    const int32_t g = oc / per_group;
-                    const int8_t *w = p->w + (uint32_t)oc * p->k_h * p->k_w * fic;
-                    int32_t acc = 0;
+                    const uint32_t g = oc / p->per_group, r = oc % p->per_group;
+                    const int8_t *w = p->w + (g * pairs + (r >> 1)) * pair_bytes + (r & 1u) * 4u;
+                    int32_t acc = p->bias[oc];
+                    uint32_t k = 0;
                     for (ky = 0; ky < p->k_h; ky++) {
                         const int32_t y = y0 + p->dil_h * ky;
-                        if (y < 0 || y >= p->in_h) continue;
                         for (kx = 0; kx < p->k_w; kx++) {
                             const int32_t x = x0 + p->dil_w * kx;
-                            const int8_t *px, *wk;
-                            if (x < 0 || x >= p->in_w) continue;
-                            px = img + ((uint32_t)y * p->in_w + x) * p->in_c + g * fic;
-                            wk = w + ((uint32_t)ky * p->k_w + kx) * fic;
-                            for (ic = 0; ic < fic; ic++)
-                                acc += (int32_t)wk[ic] * ((int32_t)px[ic] + p->in_offset);
+                            if (y >= 0 && y < p->in_h && x >= 0 && x < p->in_w) {
+                                const int8_t *px = img + ((uint32_t)y * p->in_w + (uint32_t)x) * p->in_c + g * fic;
+                                for (c = 0; c < fic; c++, k++)
+                                    acc += (int32_t)w[(k >> 2) * 8u + (k & 3u)] * px[c];
+                            } else {
+                                for (c = 0; c < fic; c++, k++)
+                                    acc += (int32_t)w[(k >> 2) * 8u + (k & 3u)] * p->in_zp;
+                            }
                         }
                     }
-                    if (p->bias) acc += p->bias[oc];
-                    *out++ = pc_aot_clamp8(pc_aot_mbqm(acc, p->mult[oc], p->shift[oc]) + p->out_zp,
-                                           p->act_min, p->act_max);
+                    *out++ = ref_out(acc, p->rq + oc, p->out_zp, p->act_min, p->act_max);
                 }
             }
         }
     }
 }
 
-void pc_aot_dwconv(const pc_aot_conv_t *p, const int8_t *in, int8_t *out) {
-    const int32_t mult_depth = p->filter_in_c;
-    int32_t b, oy, ox, ic, m, ky, kx;
+void pc_aot_dwconv(const pc_aot_dwconv_t *p, const int8_t *in, int8_t *out, void *scratch)
+{
+    (void)scratch;
+    dwconv_ref(p, in, out);
+}
+
+#endif
+
+static void dwconv_ref(const pc_aot_dwconv_t *p, const int8_t *in, int8_t *out)
+{
+    const uint32_t m_n = p->depth_mult;
+    int32_t b, oy, ox, ky, kx;
+    uint32_t ic, m;
     for (b = 0; b < p->batches; b++) {
         const int8_t *img = in + (uint32_t)b * p->in_h * p->in_w * p->in_c;
         for (oy = 0; oy < p->out_h; oy++) {
@@ -48,22 +242,19 @@ void pc_aot_dwconv(const pc_aot_conv_t *p, const int8_t *in, int8_t *out) {
             for (ox = 0; ox < p->out_w; ox++) {
                 const int32_t x0 = ox * p->stride_w - p->pad_w;
                 for (ic = 0; ic < p->in_c; ic++) {
-                    for (m = 0; m < mult_depth; m++) {
-                        const int32_t oc = ic * mult_depth + m;
-                        int32_t acc = 0;
+                    for (m = 0; m < m_n; m++) {
+                        const uint32_t oc = ic * m_n + m;
+                        int32_t acc = p->bias[oc];
                         for (ky = 0; ky < p->k_h; ky++) {
                             const int32_t y = y0 + p->dil_h * ky;
-                            if (y < 0 || y >= p->in_h) continue;
                             for (kx = 0; kx < p->k_w; kx++) {
                                 const int32_t x = x0 + p->dil_w * kx;
-                                if (x < 0 || x >= p->in_w) continue;
-                                acc += (int32_t)p->w[((uint32_t)ky * p->k_w + kx) * p->out_c + oc] *
-                                       ((int32_t)img[((uint32_t)y * p->in_w + x) * p->in_c + ic] + p->in_offset);
+                                const int inside = y >= 0 && y < p->in_h && x >= 0 && x < p->in_w;
+                                const int32_t v = inside ? img[((uint32_t)y * p->in_w + (uint32_t)x) * p->in_c + ic] : p->in_zp;
+                                acc += (int32_t)p->w[((uint32_t)ky * p->k_w + (uint32_t)kx) * p->out_c + oc] * v;
                             }
                         }
-                        if (p->bias) acc += p->bias[oc];
-                        *out++ = pc_aot_clamp8(pc_aot_mbqm(acc, p->mult[oc], p->shift[oc]) + p->out_zp,
-                                               p->act_min, p->act_max);
+                        *out++ = ref_out(acc, p->rq + oc, p->out_zp, p->act_min, p->act_max);
                     }
                 }
             }

@@ -31,3 +31,4 @@ void pc_aot_concat(uint32_t outer, uint32_t n_inputs, const int8_t *const *input
             for (i = 0; i < inner[k]; i++) *out++ = src[i];
         }
 }
+

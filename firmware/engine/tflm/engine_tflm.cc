@@ -4,8 +4,10 @@
 //   pc_model_config.h: sizes, shapes, quantization, sha256, PC_TFLM_ARENA_BYTES (probed on the host)
 //   pc_model_data.h  : extern const unsigned char pc_model_tflite[]; extern const unsigned int pc_model_tflite_len;
 //   tflm_ops.h       : PC_TFLM_OP_COUNT and pc_tflm_add_ops(tflite::MicroMutableOpResolver<PC_TFLM_OP_COUNT>&)
-//                      generated from the model's op list (never a hand-counted resolver).
-// No heap: the interpreter lives in static storage, built on first init.
+//                      generated from the op registry (never a hand-counted resolver)
+//   pc_model_info.c  : pc_engine_info()
+// No heap: the interpreter lives in static storage, built on first init. The core writes
+// requests straight into TFLM's input tensor and sends replies from its output tensor.
 #include <new>
 
 #include "packetclip/engine.h"
@@ -16,6 +18,10 @@
 #include "tensorflow/lite/schema/schema_generated.h"
 #include "tflm_ops.h"
 
+#if !defined(PC_MODEL_ABI_VERSION) || PC_MODEL_ABI_VERSION != PC_ENGINE_ABI_VERSION
+#error "the model folder was generated for another packetclip/engine.h ABI: regenerate it with `packetclip codegen --engine tflm`"
+#endif
+
 namespace {
 
 using Resolver = tflite::MicroMutableOpResolver<PC_TFLM_OP_COUNT>;
@@ -24,15 +30,6 @@ alignas(16) uint8_t arena[PC_TFLM_ARENA_BYTES];
 alignas(Resolver) uint8_t resolver_storage[sizeof(Resolver)];
 alignas(tflite::MicroInterpreter) uint8_t interpreter_storage[sizeof(tflite::MicroInterpreter)];
 tflite::MicroInterpreter *interpreter = nullptr;
-
-const pc_model_info_t info = {
-    PC_ENGINE_TFLM, PC_MODEL_SHA256, PC_TFLM_ARENA_BYTES,
-    PC_MODEL_INPUT_BYTES, PC_MODEL_OUTPUT_BYTES,
-    PC_MODEL_INPUT_SCALE, PC_MODEL_OUTPUT_SCALE,
-    PC_MODEL_INPUT_ZERO_POINT, PC_MODEL_OUTPUT_ZERO_POINT,
-    PC_MODEL_INPUT_RANK, PC_MODEL_OUTPUT_RANK,
-    PC_MODEL_INPUT_DIMS, PC_MODEL_OUTPUT_DIMS,
-};
 
 }  // namespace
 
@@ -58,19 +55,19 @@ extern "C" int pc_engine_init(void)
     return 0;
 }
 
-extern "C" const pc_model_info_t *pc_engine_info(void) { return &info; }
+extern "C" int8_t *pc_engine_input(void)
+{
+    return interpreter != nullptr ? interpreter->input(0)->data.int8 : nullptr;
+}
 
-extern "C" int pc_engine_invoke(const int8_t *in, int8_t *out)
+extern "C" const int8_t *pc_engine_output(void)
+{
+    return interpreter != nullptr ? interpreter->output(0)->data.int8 : nullptr;
+}
+
+extern "C" int pc_engine_invoke(void)
 {
     if (interpreter == nullptr)
         return 1;
-    int8_t *src = interpreter->input(0)->data.int8;
-    for (unsigned i = 0; i < PC_MODEL_INPUT_BYTES; i++)
-        src[i] = in[i];
-    if (interpreter->Invoke() != kTfLiteOk)
-        return 2;
-    const int8_t *dst = interpreter->output(0)->data.int8;
-    for (unsigned i = 0; i < PC_MODEL_OUTPUT_BYTES; i++)
-        out[i] = dst[i];
-    return 0;
+    return interpreter->Invoke() == kTfLiteOk ? 0 : 2;
 }

@@ -2,8 +2,9 @@
 
 A file passes when the firmware engines can run it exactly like TFLM does:
 - one subgraph, one input, one output, both INT8 with their quantization recorded;
-- every tensor on the data path is INT8 or INT32 (no float activations or weights);
-- every operator is a builtin listed in `packetclip.bundle.ops.SUPPORTED_OPS`.
+- every tensor on the data path is INT8 or INT32 (no float activations or weights, no int16
+  activations), every shape static (no dynamic dimensions);
+- every operator is a builtin in the op registry `packetclip.bundle.ops.OPS`.
 Failures are one-line PacketclipErrors naming the file, the op and the node index.
 """
 
@@ -16,12 +17,6 @@ FULL_INT_HINT = (
     "or TFLiteConverter with optimizations=[tf.lite.Optimize.DEFAULT], a representative_dataset, "
     "target_spec.supported_ops=[tf.lite.OpsSet.TFLITE_BUILTINS_INT8] and inference_input_type = "
     "inference_output_type = tf.int8")
-
-
-def _supported_ops():
-    from packetclip.bundle.ops import SUPPORTED_OPS
-
-    return tuple(SUPPORTED_OPS)
 
 
 def _shape_inputs(g):
@@ -58,23 +53,35 @@ def check_tflite(data, where="model.tflite", supported_ops=None):
             f"{where}: dynamic-range quantized (float32 input '{tin.name}', int8 weights): TFLM has no hybrid "
             f"kernels and only runs full-integer models; {FULL_INT_HINT}")
     producer = {i: o for o in g.operators for i in o.outputs}
+
+    def at(t):
+        users = g.consumers(t.index)
+        node = producer.get(t.index) or (g.operators[users[0]] if users else None)
+        return f"node {node.index} ({node.op})" if node else "the model input/output"
     for t in T:
         if t.dtype in ("INT8", "INT32"):
             continue
-        users = g.consumers(t.index)
-        node = producer.get(t.index) or (g.operators[users[0]] if users else None)
-        at = f"node {node.index} ({node.op})" if node else "the model input/output"
-        raise PacketclipError(f"{where}: tensor {t.index} '{t.name}' at {at} is {t.dtype}; only INT8/INT32 "
+        if t.dtype == "INT16" and not t.is_const:
+            raise PacketclipError(f"{where}: tensor {t.index} '{t.name}' at {at(t)} is an INT16 activation (16x8 "
+                                  "quantization); the firmware engines run int8 activations only: convert with int8 "
+                                  "activations (the default of litert-torch PT2E and of TFLITE_BUILTINS_INT8)")
+        raise PacketclipError(f"{where}: tensor {t.index} '{t.name}' at {at(t)} is {t.dtype}; only INT8/INT32 "
                               f"tensors run on the firmware engines; {FULL_INT_HINT}")
+    for t in T:
+        if any(d < 0 for d in t.signature) or (not t.is_const and any(d <= 0 for d in t.shape)):
+            raise PacketclipError(f"{where}: tensor {t.index} '{t.name}' at {at(t)} has a dynamic shape "
+                                  f"{list(t.signature or t.shape)}; the firmware engines plan memory ahead of time: "
+                                  "export with a fixed batch of 1 and fixed sizes (e.g. torch.export without dynamic_shapes)")
     for label, t in (("input", tin), ("output", tout)):
         if len(t.scale) != 1 or len(t.zero_point) != 1:
             raise PacketclipError(f"{where}: the {label} tensor '{t.name}' has no per-tensor quantization "
                                   "(scale, zero point); re-convert with int8 input and output")
-    supported = tuple(supported_ops) if supported_ops is not None else _supported_ops()
+    from packetclip.bundle.ops import SUPPORTED_OPS, unsupported
+
+    supported = tuple(supported_ops) if supported_ops is not None else SUPPORTED_OPS
     for o in g.operators:
         if o.op not in supported:
-            raise PacketclipError(f"{where}: node {o.index} uses op {o.op}, which the firmware engines do not "
-                                  f"support (supported: {', '.join(supported)}); change the model to avoid it")
+            raise PacketclipError(unsupported(where, o.index, o.op, names=supported))
     shapes = _shape_inputs(g)
     return {
         "ops": g.op_names(),

@@ -47,6 +47,7 @@ class Tensor:
     data: np.ndarray | None = None  # constant contents shaped like the tensor, or None for activations
     buffer: int = 0
     is_variable: bool = False
+    signature: tuple = ()           # shape_signature as stored (-1 = a dynamic dimension), or ()
 
     @property
     def is_const(self):
@@ -143,6 +144,7 @@ def parse_tflite(data, where="model.tflite"):
     for i, t in enumerate(g.tensors or []):
         dtype = types.get(t.type, str(t.type))
         shape = tuple(int(d) for d in (t.shape if t.shape is not None else []))
+        signature = tuple(int(d) for d in (t.shapeSignature if t.shapeSignature is not None else []))
         q = t.quantization
         scale = np.asarray(q.scale if q is not None and q.scale is not None else [], np.float32)
         zp = np.asarray(q.zeroPoint if q is not None and q.zeroPoint is not None else [], np.int64)
@@ -164,7 +166,8 @@ def parse_tflite(data, where="model.tflite"):
                     arr = arr.reshape(shape)
         name = t.name.decode("utf-8", "replace") if isinstance(t.name, bytes) else (t.name or "")
         tensors.append(Tensor(index=i, name=name, shape=shape, dtype=dtype, scale=scale, zero_point=zp,
-                              axis=axis, data=arr, buffer=int(t.buffer), is_variable=bool(t.isVariable)))
+                              axis=axis, data=arr, buffer=int(t.buffer), is_variable=bool(t.isVariable),
+                              signature=signature))
 
     operators = []
     codes = model.operatorCodes or []

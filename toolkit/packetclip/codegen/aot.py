@@ -1,37 +1,40 @@
 """Ahead-of-time C for an int8 TFLite graph: one kernel call per op, constants in flash,
-activations in one static arena planned on the host.
+activations (the graph's input and output included) in one static arena planned on the host.
 
 lower(graph) checks every op, computes TFLM's Prepare-time numbers (quant.py) and returns the
-C source of `pc_model.c` plus a summary. Reshapes cost nothing: their output shares the
-input's storage. The graph input is read in place from the caller's buffer and the last op
-writes straight into the caller's output buffer.
+C source of `pc_model.c` plus a summary. Which function lowers an op and which kernel it calls
+come from the op registry (packetclip.bundle.ops). Reshapes cost nothing: their output shares
+the input's storage. Ops whose kernels allow it write over their input (plan.py): elementwise
+ops exactly in place, convolutions with the output a few rows ahead of the input.
 """
 
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from packetclip.bundle.ops import SUPPORTED_OPS, UNSUPPORTED_HINT
+from packetclip.bundle.ops import OPS, unsupported
 from packetclip.codegen import quant
-from packetclip.codegen.cwrite import ALIGN_MACRO, c_array, c_double, c_float
+from packetclip.codegen.cwrite import ALIGN_MACRO, c_array, c_double, c_struct
 from packetclip.codegen.plan import Buf, plan
 from packetclip.errors import PacketclipError
 
-AOT_OPS = ("FULLY_CONNECTED", "RESHAPE", "QUANTIZE", "DEQUANTIZE", "CONV_2D", "DEPTHWISE_CONV_2D",
-           "ADD", "MUL", "MEAN", "AVERAGE_POOL_2D", "MAX_POOL_2D", "TRANSPOSE", "CONCATENATION",
-           "SOFTMAX", "LOGISTIC")
+# The pc_aot.h ABI this generator emits (PC_AOT_ABI_VERSION); the generated file checks it.
+AOT_ABI_VERSION = 2
+ALIGN = 4
 _ELEM = {"INT8": 1, "INT32": 4, "FLOAT32": 4, "INT16": 2}
+_FAST_RQ, _FULL_RANGE = 1, 2
 
 
 @dataclass
 class Step:
     op_index: int
     op: str
-    inputs: list                  # value ids (or ("const", cname))
+    inputs: list                  # tensor indices
     outputs: list
-    emit: object                  # fn(ptr: dict value->expr, scratch expr) -> C statement
+    emit: object                  # fn(ptr: dict position/'o0' -> C expr, scratch expr) -> C statement
     scratch: int = 0
     macs: int = 0
+    inplace: list = field(default_factory=list)   # [(input position, largest output - input offset)]
 
 
 @dataclass
@@ -43,6 +46,7 @@ class Lowered:
     weight_bytes: int
     buffers: list = field(default_factory=list)
     sum_bytes: int = 0
+    io: dict = field(default_factory=dict)          # input/output offsets in the arena
 
 
 class _Ctx:
@@ -75,6 +79,24 @@ class _Ctx:
             self.weight_bytes += int(np.asarray(values).size) * {"int8_t": 1, "int16_t": 2, "int32_t": 4, "uint32_t": 4}.get(ctype, 1)
         return name
 
+    def struct(self, ctype, base, fields):
+        name = self.name(base)
+        self.decls.append(c_struct(ctype, name, fields))
+        return name
+
+    def rq(self, pairs, zp_out, n_pad, acc_bound):
+        """pc_aot_rq_t[n_pad] from TFLM's (multiplier, shift) pairs; returns (name, FAST_RQ flag)."""
+        es = [-s for _, s in pairs]
+        ks = [(1 << (e - 1)) + (zp_out << e) if e >= 1 else 0 for e in es]
+        fast = bool(pairs) and all(e >= 1 for e in es) and acc_bound < (1 << 30) and all(abs(k) < (1 << 30) for k in ks)
+        rows = [(m, e, k) for (m, _), e, k in zip(pairs, es, ks)]
+        rows += [(0, 1, 0)] * (n_pad - len(rows))       # padding channels: computed, never stored
+        name = self.name("pc_rq")
+        body = ",\n".join(f"    {{{m}, {e}, {k}}}" for m, e, k in rows)
+        self.decls.append(f"static const pc_aot_rq_t {name}[{len(rows)}] = {{\n{body},\n}};\n")
+        self.weight_bytes += 12 * len(rows)
+        return name, _FAST_RQ if fast else 0
+
 
 def _pad4(shape):
     shape = list(shape)
@@ -83,9 +105,19 @@ def _pad4(shape):
     return [1] * (4 - len(shape)) + shape
 
 
+def _up(n, a):
+    return (n + a - 1) // a * a
+
+
 def _u8(ctx, k, op, v, what):
     if not 0 <= v <= 255:
         ctx.fail(k, op, f"{what} {v} is out of range for the aot engine (0..255)")
+    return v
+
+
+def _u16(ctx, k, op, v, what):
+    if not 0 <= v <= 65535:
+        ctx.fail(k, op, f"{what} {v} is out of range for the aot engine (0..65535)")
     return v
 
 
@@ -104,15 +136,24 @@ def _act(ctx, k, op, t_out):
     return quant.activation_range(act, s, zp)
 
 
-def _mults(ctx, pairs):
-    m = ctx.const("int32_t", "pc_mult", [p[0] for p in pairs])
-    s = ctx.const("int8_t", "pc_shift", [p[1] for p in pairs])
-    return m, s
+def _flags(fast, lo, hi):
+    return fast | (_FULL_RANGE if (lo, hi) == (-128, 127) else 0)
 
 
-# ---- per-op lowering: each returns a Step -------------------------------------------------
+def _lag(out_h, out_w, out_c, in_w, in_c, sh, sw, ph, pw):
+    """Largest (output offset - input offset) at which a raster-order NHWC kernel never writes
+    an input byte that it reads later: pixel q's bytes all lie below the first input byte
+    that pixel q (and so every later pixel) reads. Vectorised over the output pixels."""
+    q = np.arange(out_h * out_w, dtype=np.int64)
+    oy, ox = q // out_w, q % out_w
+    first = (np.maximum(0, oy * sh - ph) * in_w + np.maximum(0, ox * sw - pw)) * in_c
+    bound = int((first - (q + 1) * out_c).min())
+    return bound // ALIGN * ALIGN
 
-def _fully_connected(ctx, k, o):
+
+# ---- per-op lowering (named in packetclip.bundle.ops.OPS): each returns a Step ----------------
+
+def lower_fully_connected(ctx, k, o):
     g = ctx.g
     x, w = g.tensors[o.inputs[0]], g.tensors[o.inputs[1]]
     b = g.tensors[o.inputs[2]] if len(o.inputs) > 2 and o.inputs[2] >= 0 else None
@@ -132,33 +173,25 @@ def _fully_connected(ctx, k, o):
     folded = bias - zp_in * W.sum(axis=1)          # exact: sum w*(x - zp) + b
     if folded.min() < -(1 << 31) or folded.max() >= (1 << 31):
         ctx.fail(k, o.op, "folded bias overflows int32")
-    pairs = quant.fc_multipliers(s_in, w.scale, s_out, out_n)
     lo, hi = _act(ctx, k, o.op, y.index)
-    in_pad = (in_n + 7) // 8 * 8
-    out_pad = out_n + (out_n & 1)
+    in_pad, out_pad = _up(in_n, 8), _up(out_n, 4)
     P = np.zeros((out_pad, in_pad), np.int64)
     P[:out_n, :in_n] = W
-    # pairs of rows, chunks of 4 inputs: [4 bytes of row 2j][4 bytes of row 2j+1] (pc_aot.h)
-    packed = P.reshape(out_pad // 2, 2, in_pad // 4, 4).transpose(0, 2, 1, 3).reshape(-1)
-    wn = ctx.const("int8_t", "pc_w", packed, align=16)
-    if out_pad != out_n:  # the DSP loop reads an even number of channels
-        folded = np.append(folded, 0)
-        pairs = list(pairs) + [(0, -1)]  # never stored; -1 keeps the fast-path check honest
-    bn = ctx.const("int32_t", "pc_b", folded)
-    mn, sn = _mults(ctx, pairs)
-    # Fast requantization is exact when no shift is a left shift and |acc| < 2^30 for any input.
+    # quads of rows, chunks of 4 inputs: [4 bytes of row 4j][4j+1][4j+2][4j+3] (pc_aot.h)
+    packed = P.reshape(out_pad // 4, 4, in_pad // 4, 4).transpose(0, 2, 1, 3).reshape(-1)
     acc_bound = int(np.abs(W).sum(axis=1).max() * 128 + np.abs(folded).max()) if out_n else 0
-    flags = int(all(sh < 0 for _, sh in pairs) and acc_bound < (1 << 30))
-    flags |= 2 if (lo, hi) == (-128, 127) else 0
-    pn = ctx.name("pc_fc")
-    ctx.decls.append(
-        f"static const pc_aot_fc_t {pn} = {{{wn}, {bn}, {mn}, {sn}, {in_n}, {in_pad}, {out_n}, {batches}, "
-        f"{zp_out}, {lo}, {hi}, {flags}}};\n")
-    return Step(k, o.op, [o.inputs[0]], [o.outputs[0]], scratch=in_pad * 2 + out_pad * 4, macs=batches * in_n * out_n,
-                emit=lambda p, s: f"pc_aot_fc(&{pn}, {p[0]}, {p['o0']}, (int16_t *)(void *)({s}));")
+    rq, fast = ctx.rq(quant.fc_multipliers(s_in, w.scale, s_out, out_n), zp_out, out_pad, acc_bound)
+    pn = ctx.struct("pc_aot_fc_t", "pc_fc", {
+        "w": ctx.const("int8_t", "pc_w", packed, align=16),
+        "bias": ctx.const("int32_t", "pc_b", np.append(folded, np.zeros(out_pad - out_n, np.int64))),
+        "rq": rq, "in_n": _u16(ctx, k, o.op, in_n, "input size"), "in_pad": _u16(ctx, k, o.op, in_pad, "input size"),
+        "out_n": out_n, "out_pad": out_pad, "batches": batches, "out_zp": zp_out, "act_min": lo, "act_max": hi,
+        "flags": _flags(fast, lo, hi)})
+    return Step(k, o.op, [o.inputs[0]], [o.outputs[0]], scratch=in_pad * 2, macs=batches * in_n * out_n,
+                emit=lambda p, s: f"pc_aot_fc(&{pn}, {p[0]}, {p['o0']}, {s});")
 
 
-def _conv(ctx, k, o, depthwise):
+def _conv_common(ctx, k, o, depthwise):
     g = ctx.g
     x, w = g.tensors[o.inputs[0]], g.tensors[o.inputs[1]]
     b = g.tensors[o.inputs[2]] if len(o.inputs) > 2 and o.inputs[2] >= 0 else None
@@ -188,23 +221,70 @@ def _conv(ctx, k, o, depthwise):
     ew, pw = _padding(pad, iw, kw, sw, dw)
     if (eh, ew) != (oh, ow):
         ctx.fail(k, o.op, f"output {y.shape} does not match padding {pad} (expected {oh}x{ow} -> {eh}x{ew})")
-    s_in, zp_in = ctx.q(x.index, k, o.op, "input")
-    s_out, zp_out = ctx.q(y.index, k, o.op, "output")
-    pairs = quant.conv_multipliers(s_in, w.scale, s_out, oc)
-    lo, hi = _act(ctx, k, o.op, y.index)
-    wn = ctx.const("int8_t", "pc_w", w.data.reshape(-1), align=4)
-    bn = ctx.const("int32_t", "pc_b", b.data.reshape(-1)) if b is not None else "NULL"
-    mn, sn = _mults(ctx, pairs)
-    pn = ctx.name("pc_conv")
     for v, what in ((sh, "stride"), (sw, "stride"), (dh, "dilation"), (dw, "dilation"), (ph, "padding"), (pw, "padding")):
         _u8(ctx, k, o.op, v, what)
-    ctx.decls.append(
-        f"static const pc_aot_conv_t {pn} = {{{wn}, {bn}, {mn}, {sn}, {nb}, {ih}, {iw}, {ic}, {oh}, {ow}, {oc}, "
-        f"{kh}, {kw}, {sh}, {sw}, {dh}, {dw}, {ph}, {pw}, {fic}, {-zp_in}, {zp_out}, {lo}, {hi}}};\n")
-    fn = "pc_aot_dwconv" if depthwise else "pc_aot_conv"
-    macs = nb * oh * ow * oc * kh * kw * (1 if depthwise else fic)
-    return Step(k, o.op, [o.inputs[0]], [o.outputs[0]], macs=macs,
-                emit=lambda p, s: f"{fn}(&{pn}, {p[0]}, {p['o0']});")
+    for v in (nb, ih, iw, ic, oh, ow, oc, kh, kw):
+        _u16(ctx, k, o.op, v, "dimension")
+    s_in, zp_in = ctx.q(x.index, k, o.op, "input")
+    s_out, zp_out = ctx.q(y.index, k, o.op, "output")
+    lo, hi = _act(ctx, k, o.op, y.index)
+    bias = np.zeros(oc, np.int64) if b is None else b.data.reshape(-1).astype(np.int64)
+    geo = {"batches": nb, "in_h": ih, "in_w": iw, "in_c": ic, "out_h": oh, "out_w": ow, "out_c": oc, "k_h": kh,
+           "k_w": kw, "stride_h": sh, "stride_w": sw, "dil_h": dh, "dil_w": dw, "pad_h": ph, "pad_w": pw}
+    lag = _lag(oh, ow, oc, iw, ic, sh, sw, ph, pw) if nb == 1 else None
+    pairs = quant.conv_multipliers(s_in, w.scale, s_out, oc)
+    return x, w, y, geo, (zp_in, zp_out, lo, hi), bias, pairs, fic, lag
+
+
+def lower_conv_2d(ctx, k, o):
+    x, w, y, geo, (zp_in, zp_out, lo, hi), bias, pairs, fic, lag = _conv_common(ctx, k, o, False)
+    oc, groups = geo["out_c"], geo["in_c"] // fic
+    per_group = oc // groups
+    kk = geo["k_h"] * geo["k_w"] * fic
+    k_pad = _up(kk, 8)
+    W = w.data.reshape(oc, kk).astype(np.int64)        # row oc in im2col order ((ky * k_w) + kx) * fic + c
+    folded = bias - zp_in * W.sum(axis=1)                # padding taps read the zero point: they add 0
+    if folded.min() < -(1 << 31) or folded.max() >= (1 << 31):
+        ctx.fail(k, o.op, "folded bias overflows int32")
+    pgp = per_group + (per_group & 1)
+    blocks = []
+    for gi in range(groups):
+        P = np.zeros((pgp, k_pad), np.int64)
+        P[:per_group, :kk] = W[gi * per_group:(gi + 1) * per_group]
+        # pairs of channels, chunks of 4 rows of k: [4 bytes of channel 2j][4 of 2j+1] (pc_aot.h)
+        blocks.append(P.reshape(pgp // 2, 2, k_pad // 4, 4).transpose(0, 2, 1, 3).reshape(-1))
+    acc_bound = int(np.abs(W).sum(axis=1).max() * 128 + np.abs(folded).max())
+    rq, fast = ctx.rq(pairs, zp_out, oc, acc_bound)
+    pn = ctx.struct("pc_aot_conv_t", "pc_conv", {
+        "w": ctx.const("int8_t", "pc_w", np.concatenate(blocks), align=16),
+        "bias": ctx.const("int32_t", "pc_b", folded), "rq": rq, **geo,
+        "filter_in_c": fic, "groups": groups, "per_group": per_group, "k": _u16(ctx, k, o.op, kk, "filter size"),
+        "k_pad": _u16(ctx, k, o.op, k_pad, "filter size"), "in_zp": zp_in, "out_zp": zp_out, "act_min": lo, "act_max": hi,
+        "flags": _flags(fast, lo, hi)})
+    macs = geo["batches"] * geo["out_h"] * geo["out_w"] * oc * kk
+    inplace = [(0, lag)] if lag is not None and groups == 1 else []
+    return Step(k, o.op, [o.inputs[0]], [o.outputs[0]], scratch=5 * k_pad, macs=macs, inplace=inplace,
+                emit=lambda p, s: f"pc_aot_conv(&{pn}, {p[0]}, {p['o0']}, {s});")
+
+
+def lower_depthwise_conv_2d(ctx, k, o):
+    x, w, y, geo, (zp_in, zp_out, lo, hi), bias, pairs, mult, lag = _conv_common(ctx, k, o, True)
+    oc, taps = geo["out_c"], geo["k_h"] * geo["k_w"]
+    W = w.data.reshape(taps, oc).astype(np.int64)
+    folded = bias - zp_in * W.sum(axis=0)
+    if folded.min() < -(1 << 31) or folded.max() >= (1 << 31):
+        ctx.fail(k, o.op, "folded bias overflows int32")
+    acc_bound = int(np.abs(W).sum(axis=0).max() * 128 + np.abs(folded).max())
+    rq, fast = ctx.rq(pairs, zp_out, oc, acc_bound)
+    pn = ctx.struct("pc_aot_dwconv_t", "pc_dw", {
+        "w": ctx.const("int8_t", "pc_w", W.reshape(-1), align=16),
+        "bias": ctx.const("int32_t", "pc_b", folded), "rq": rq, **geo,
+        "depth_mult": mult, "in_zp": zp_in, "out_zp": zp_out, "act_min": lo, "act_max": hi,
+        "flags": _flags(fast, lo, hi)})
+    macs = geo["batches"] * geo["out_h"] * geo["out_w"] * oc * taps
+    return Step(k, o.op, [o.inputs[0]], [o.outputs[0]], scratch=_up(geo["in_c"], ALIGN), macs=macs,
+                inplace=[(0, lag)] if lag is not None else [],
+                emit=lambda p, s: f"pc_aot_dwconv(&{pn}, {p[0]}, {p['o0']}, {s});")
 
 
 def _bcast(ctx, k, o, a, b, y):
@@ -241,23 +321,30 @@ def _binary(ctx, k, o, is_add):
     for d in dims + st1 + st2:
         if d > 65535:
             ctx.fail(k, o.op, "tensor too large for the aot engine")
+    fields = {"dims": dims, "s1": st1, "s2": st2, "in1_offset": -z1, "in2_offset": -z2, "out_zp": zo,
+              "act_min": lo, "act_max": hi}
     if is_add:
         ap = quant.add_params(s1, s2, so)
-        m1, sh1 = ap["in1"]
-        m2, sh2 = ap["in2"]
-        mo, sho = ap["out"]
-        ls = ap["left_shift"]
+        (m1, sh1), (m2, sh2), (mo, sho) = ap["in1"], ap["in2"], ap["out"]
+        fields.update(in1_mult=m1, in2_mult=m2, out_mult=mo, in1_shift=sh1, in2_shift=sh2, out_shift=sho,
+                      left_shift=ap["left_shift"])
     else:
-        m1 = sh1 = m2 = sh2 = ls = 0
         mo, sho = quant.mul_params(s1, s2, so)
-    pn = ctx.name("pc_elt")
-    arr = lambda v: "{" + ", ".join(str(int(x)) for x in v) + "}"  # noqa: E731
-    ctx.decls.append(
-        f"static const pc_aot_eltwise_t {pn} = {{{arr(dims)}, {arr(st1)}, {arr(st2)}, {-z1}, {-z2}, {zo}, {lo}, {hi}, "
-        f"{m1}, {m2}, {mo}, {sh1}, {sh2}, {sho}, {ls}}};\n")
+        fields.update(out_mult=mo, out_shift=sho)
+    pn = ctx.struct("pc_aot_eltwise_t", "pc_elt", fields)
     fn = "pc_aot_add" if is_add else "pc_aot_mul"
-    return Step(k, o.op, [o.inputs[0], o.inputs[1]], [o.outputs[0]],
+    # an input of the output's shape is read at each element's own position: in place is safe
+    inplace = [(j, 0) for j, t in enumerate((a, b)) if list(t.shape) == list(y.shape) and t.data is None]
+    return Step(k, o.op, [o.inputs[0], o.inputs[1]], [o.outputs[0]], inplace=inplace,
                 emit=lambda p, s: f"{fn}(&{pn}, {p[0]}, {p[1]}, {p['o0']});")
+
+
+def lower_add(ctx, k, o):
+    return _binary(ctx, k, o, True)
+
+
+def lower_mul(ctx, k, o):
+    return _binary(ctx, k, o, False)
 
 
 def _pool(ctx, k, o, is_max):
@@ -276,14 +363,22 @@ def _pool(ctx, k, o, is_max):
     lo, hi = _act(ctx, k, o.op, y.index)
     for v, what in ((sh, "stride"), (sw, "stride"), (ph, "padding"), (pw, "padding")):
         _u8(ctx, k, o.op, v, what)
-    pn = ctx.name("pc_pool")
-    ctx.decls.append(f"static const pc_aot_pool_t {pn} = {{{nb}, {ih}, {iw}, {c}, {eh}, {ew}, {kh}, {kw}, "
-                     f"{sh}, {sw}, {ph}, {pw}, {lo}, {hi}}};\n")
+    pn = ctx.struct("pc_aot_pool_t", "pc_pool", {
+        "batches": nb, "in_h": ih, "in_w": iw, "ch": c, "out_h": eh, "out_w": ew, "k_h": kh, "k_w": kw,
+        "stride_h": sh, "stride_w": sw, "pad_h": ph, "pad_w": pw, "act_min": lo, "act_max": hi})
     fn = "pc_aot_maxpool" if is_max else "pc_aot_avgpool"
     return Step(k, o.op, [o.inputs[0]], [o.outputs[0]], emit=lambda p, s: f"{fn}(&{pn}, {p[0]}, {p['o0']});")
 
 
-def _mean(ctx, k, o):
+def lower_average_pool_2d(ctx, k, o):
+    return _pool(ctx, k, o, False)
+
+
+def lower_max_pool_2d(ctx, k, o):
+    return _pool(ctx, k, o, True)
+
+
+def lower_mean(ctx, k, o):
     g = ctx.g
     x, ax, y = g.tensors[o.inputs[0]], g.tensors[o.inputs[1]], g.tensors[o.outputs[0]]
     if ax.data is None:
@@ -301,14 +396,17 @@ def _mean(ctx, k, o):
     si, zi = ctx.q(x.index, k, o.op, "input")
     so, zo = ctx.q(y.index, k, o.op, "output")
     m, s = quant.mean_params(si, so, count)
-    pn = ctx.name("pc_mean")
-    ctx.decls.append(f"static const pc_aot_mean_t {pn} = {{{{{', '.join(map(str, dims))}}}, {mask}, {count}, "
-                     f"{zi}, {zo}, {m}, {s}}};\n")
+    pn = ctx.struct("pc_aot_mean_t", "pc_mean", {"dims": dims, "reduce_mask": mask, "count": count, "in_zp": zi,
+                                                 "out_zp": zo, "mult": m, "shift": s})
     return Step(k, o.op, [o.inputs[0]], [o.outputs[0]], scratch=4 * y.size,
                 emit=lambda p, s_: f"pc_aot_mean(&{pn}, {p[0]}, {p['o0']}, (int32_t *)(void *)({s_}));")
 
 
-def _quantize(ctx, k, o):
+def lower_reshape(ctx, k, o):
+    return None          # the output shares the input's storage (lower() aliases them)
+
+
+def lower_quantize(ctx, k, o):
     g = ctx.g
     x, y = g.tensors[o.inputs[0]], g.tensors[o.outputs[0]]
     if x.dtype != "INT8" or y.dtype != "INT8":
@@ -317,12 +415,12 @@ def _quantize(ctx, k, o):
     si, zi = ctx.q(x.index, k, o.op, "input")
     so, zo = ctx.q(y.index, k, o.op, "output")
     m, s = quant.requant_params(si, so)
-    pn = ctx.name("pc_rq")
-    ctx.decls.append(f"static const pc_aot_requant_t {pn} = {{{y.size}, {zi}, {zo}, {m}, {s}}};\n")
-    return Step(k, o.op, [o.inputs[0]], [o.outputs[0]], emit=lambda p, s_: f"pc_aot_requant(&{pn}, {p[0]}, {p['o0']});")
+    pn = ctx.struct("pc_aot_requant_t", "pc_rq", {"n": y.size, "in_zp": zi, "out_zp": zo, "mult": m, "shift": s})
+    return Step(k, o.op, [o.inputs[0]], [o.outputs[0]], inplace=[(0, 0)],
+                emit=lambda p, s_: f"pc_aot_requant(&{pn}, {p[0]}, {p['o0']});")
 
 
-def _dequantize(ctx, k, o):
+def lower_dequantize(ctx, k, o):
     g = ctx.g
     x, y = g.tensors[o.inputs[0]], g.tensors[o.outputs[0]]
     if x.dtype != "INT8" or y.dtype != "FLOAT32":
@@ -333,29 +431,24 @@ def _dequantize(ctx, k, o):
                 emit=lambda p, s_: f"pc_aot_dequant({x.size}u, {p[0]}, (float *)(void *){p['o0']}, {sc}, {zi});")
 
 
-def _transpose(ctx, k, o):
+def lower_transpose(ctx, k, o):
     g = ctx.g
-    x, pm, y = g.tensors[o.inputs[0]], g.tensors[o.inputs[1]], g.tensors[o.outputs[0]]
+    x, pm = g.tensors[o.inputs[0]], g.tensors[o.inputs[1]]
     if pm.data is None or len(x.shape) > 4:
         ctx.fail(k, o.op, "needs a constant permutation and rank <= 4")
-    r = len(x.shape)
-    pad = 4 - r
+    pad = 4 - len(x.shape)
     perm = list(range(pad)) + [int(p) + pad for p in pm.data.reshape(-1)]
     dims = _pad4(x.shape)
-    st = [0] * 4
-    acc = 1
+    st, acc = [0] * 4, 1
     for i in range(3, -1, -1):
         st[i] = acc
         acc *= dims[i]
-    odims = [dims[p] for p in perm]
-    ost = [st[p] for p in perm]
-    pn = ctx.name("pc_tr")
-    ctx.decls.append(f"static const pc_aot_transpose_t {pn} = {{{{{', '.join(map(str, odims))}}}, "
-                     f"{{{', '.join(str(v) + 'u' for v in ost)}}}}};\n")
+    pn = ctx.struct("pc_aot_transpose_t", "pc_tr", {"dims": [dims[p] for p in perm],
+                                                    "strides": [f"{st[p]}u" for p in perm]})
     return Step(k, o.op, [o.inputs[0]], [o.outputs[0]], emit=lambda p, s_: f"pc_aot_transpose(&{pn}, {p[0]}, {p['o0']});")
 
 
-def _concat(ctx, k, o):
+def lower_concatenation(ctx, k, o):
     g = ctx.g
     y = g.tensors[o.outputs[0]]
     axis = o.options.get("axis", 0)
@@ -395,7 +488,7 @@ def _act_io(ctx, k, o):
     return x, si, zi
 
 
-def _softmax(ctx, k, o):
+def lower_softmax(ctx, k, o):
     x, si, _ = _act_io(ctx, k, o)
     if len(x.shape) < 1:
         ctx.fail(k, o.op, "input must have at least one dimension")
@@ -409,13 +502,13 @@ def _softmax(ctx, k, o):
         mult, shift, diff_min = quant.softmax_params(si, beta)
     except ValueError as e:
         ctx.fail(k, o.op, f"beta {beta:g} with input scale {si:.9g}: {e}")
-    pn = ctx.name("pc_softmax")
-    ctx.decls.append(f"static const pc_aot_softmax_t {pn} = {{{x.size // depth}u, {depth}u, {mult}, {diff_min}, {shift}}};\n")
-    return Step(k, o.op, [o.inputs[0]], [o.outputs[0]], scratch=4 * depth,
+    pn = ctx.struct("pc_aot_softmax_t", "pc_softmax", {"outer": f"{x.size // depth}u", "depth": f"{depth}u", "mult": mult,
+                                                       "diff_min": diff_min, "left_shift": shift})
+    return Step(k, o.op, [o.inputs[0]], [o.outputs[0]], scratch=4 * depth, inplace=[(0, 0)],
                 emit=lambda p, s_: f"pc_aot_softmax(&{pn}, {p[0]}, {p['o0']}, (int32_t *)(void *)({s_}));")
 
 
-def _logistic(ctx, k, o):
+def lower_logistic(ctx, k, o):
     x, si, zi = _act_io(ctx, k, o)
     try:
         mult, shift, radius = quant.logistic_params(si)
@@ -423,35 +516,29 @@ def _logistic(ctx, k, o):
         ctx.fail(k, o.op, str(e))
     if radius == 0:
         shift = 0  # never used: every input saturates; keeps the int8 field in range
-    pn = ctx.name("pc_logistic")
-    ctx.decls.append(f"static const pc_aot_logistic_t {pn} = {{{x.size}u, {zi}, {mult}, {radius}, {shift}}};\n")
-    return Step(k, o.op, [o.inputs[0]], [o.outputs[0]],
+    pn = ctx.struct("pc_aot_logistic_t", "pc_logistic", {"n": f"{x.size}u", "in_zp": zi, "mult": mult,
+                                                         "radius": radius, "left_shift": shift})
+    return Step(k, o.op, [o.inputs[0]], [o.outputs[0]], inplace=[(0, 0)],
                 emit=lambda p, s_: f"pc_aot_logistic(&{pn}, {p[0]}, {p['o0']});")
 
 
-_LOWER = {
-    "FULLY_CONNECTED": _fully_connected,
-    "CONV_2D": lambda c, k, o: _conv(c, k, o, False),
-    "DEPTHWISE_CONV_2D": lambda c, k, o: _conv(c, k, o, True),
-    "ADD": lambda c, k, o: _binary(c, k, o, True),
-    "MUL": lambda c, k, o: _binary(c, k, o, False),
-    "AVERAGE_POOL_2D": lambda c, k, o: _pool(c, k, o, False),
-    "MAX_POOL_2D": lambda c, k, o: _pool(c, k, o, True),
-    "MEAN": _mean,
-    "QUANTIZE": _quantize,
-    "DEQUANTIZE": _dequantize,
-    "TRANSPOSE": _transpose,
-    "CONCATENATION": _concat,
-    "SOFTMAX": _softmax,
-    "LOGISTIC": _logistic,
-}
+# ---- the graph -------------------------------------------------------------------------------
 
-
-def check_ops(g, where, engine_ops=AOT_OPS, engine="aot"):
+def check_ops(g, where, engine="aot"):
     """Stop at the first op the engine lacks, naming it, its node index and what to do."""
     for o in g.operators:
-        if o.op not in engine_ops or o.op not in SUPPORTED_OPS:
-            raise PacketclipError(f"{where}: node {o.index} uses op {o.op}, which the {engine} engine does not support; {UNSUPPORTED_HINT}")
+        if o.op not in OPS or engine not in OPS[o.op].engines:
+            raise PacketclipError(unsupported(where, o.index, o.op, engine))
+
+
+_TRACE = """#ifdef PC_AOT_TRACE
+pc_aot_trace_fn pc_aot_trace;  /* set by a host debugger: called after every op */
+#define PC_TRACE(node, tensor, data, bytes) \\
+    do { if (pc_aot_trace) pc_aot_trace((node), (tensor), (const int8_t *)(data), (bytes)); } while (0)
+#else
+#define PC_TRACE(node, tensor, data, bytes) ((void)0)
+#endif
+"""
 
 
 def lower(g, where="model.tflite"):
@@ -460,6 +547,7 @@ def lower(g, where="model.tflite"):
     if len(g.inputs) != 1 or len(g.outputs) != 1:
         raise PacketclipError(f"{where}: the aot engine needs exactly one input and one output tensor (has {len(g.inputs)} and {len(g.outputs)})")
     ctx = _Ctx(g, where)
+    T = g.tensors
 
     # Storage groups: a RESHAPE output shares its input's storage.
     parent = {}
@@ -470,78 +558,97 @@ def lower(g, where="model.tflite"):
         return t
     steps = []
     for o in g.operators:
-        if o.op == "RESHAPE":
+        st = OPS[o.op].lower()(ctx, o.index, o)
+        if st is None:
             parent[root(o.outputs[0])] = root(o.inputs[0])
-            continue
-        steps.append(_LOWER[o.op](ctx, o.index, o))
+        else:
+            steps.append(st)
 
     gin, gout = root(g.inputs[0]), root(g.outputs[0])
     # Constant data operands (e.g. ADD with a constant) become const arrays.
     const_names = {}
     for st in steps:
         for ti in st.inputs:
-            t = g.tensors[ti]
+            t = T[ti]
             if t.data is not None and ti not in const_names:
                 ctype = {"INT8": "int8_t", "INT32": "int32_t"}.get(t.dtype)
                 if ctype is None:
                     ctx.fail(st.op_index, st.op, f"constant input of type {t.dtype} is not supported")
                 const_names[ti] = ctx.const(ctype, "pc_c", t.data.reshape(-1), align=4)
 
-    # Lifetimes of activation groups (op positions in `steps`).
-    first, last, size = {}, {}, {}
+    # Lifetimes of activation groups (op positions in `steps`): the graph input is written
+    # before the first op, the output read after the last.
+    first, last, size = {gin: -1}, {gout: len(steps)}, {}
     for i, st in enumerate(steps):
         for ti in st.outputs:
             r = root(ti)
             first.setdefault(r, i)
-            size[r] = max(size.get(r, 0), g.tensors[ti].size * _ELEM.get(g.tensors[ti].dtype, 1))
+            size[r] = max(size.get(r, 0), T[ti].size * _ELEM.get(T[ti].dtype, 1))
         for ti in st.inputs:
             if ti in const_names:
                 continue
             r = root(ti)
             last[r] = max(last.get(r, -1), i)
-            size[r] = max(size.get(r, 0), g.tensors[ti].size * _ELEM.get(g.tensors[ti].dtype, 1))
-    bufs = []
-    for r in sorted(size):
-        if r in (gin, gout):
-            continue
-        bufs.append(Buf(f"t{r}", size[r], first.get(r, -1), last.get(r, first.get(r, -1))))
+            size[r] = max(size.get(r, 0), T[ti].size * _ELEM.get(T[ti].dtype, 1))
+    size.setdefault(gin, T[g.inputs[0]].size)
+    bufs = {r: Buf(f"t{r}", size[r], first.get(r, -1), last.get(r, first.get(r, -1))) for r in sorted(size)}
+    # In place: an op that is the last reader of an input may write its output over it. Each
+    # such overlap is kept when it does not raise the peak (anchoring a whole chain of layers
+    # would fix all their offsets relative to each other and can cost more than it saves).
+    cands = []
     for i, st in enumerate(steps):
-        if st.scratch:
-            bufs.append(Buf(f"scratch{i}", st.scratch, i, i))
-    arena = plan(bufs, align=4)
-    where_of = {b.name: b.offset for b in bufs}
+        out = bufs[root(st.outputs[0])]
+        for pos, rel in st.inplace:
+            ti = st.inputs[pos]
+            if ti in const_names or last[root(ti)] != i or root(ti) == root(st.outputs[0]) or rel <= -out.size:
+                continue
+            src = bufs[root(ti)]
+            # any offset up to `rel` is safe; inside the input's bytes costs the least
+            cands.append((out, src, min(rel, max(0, src.size - out.size)) // ALIGN * ALIGN))
+            break
+    scratch = [Buf(f"scratch{i}", _up(st.scratch, ALIGN), i, i) for i, st in enumerate(steps) if st.scratch]
+    all_bufs = list(bufs.values()) + scratch
+    arena = plan(all_bufs, align=ALIGN)
+    for out, src, rel in cands:
+        if any(b.anchor == src.name for b in bufs.values()):
+            continue
+        out.anchor, out.rel = src.name, rel
+        trial = plan(all_bufs, align=ALIGN)
+        if trial <= arena:
+            arena = trial
+        else:
+            out.anchor, out.rel = None, 0
+    arena = plan(all_bufs, align=ALIGN)
+    where_of = {b.name: b.offset for b in all_bufs}
 
-    def ptr(ti, out=False):
+    def ptr(ti):
         if ti in const_names:
             return const_names[ti]
-        r = root(ti)
-        if r == gin:
-            return "in"
-        if r == gout:
-            return "out"
-        return f"(pc_arena_bytes + {where_of[f't{r}']})"
+        return f"(pc_arena_bytes + {where_of[f't{root(ti)}']})"
 
     body = []
     for i, st in enumerate(steps):
         p = {j: ptr(ti) for j, ti in enumerate(st.inputs)}
-        p["o0"] = ptr(st.outputs[0], out=True)
+        p["o0"] = ptr(st.outputs[0])
         s = f"(pc_arena_bytes + {where_of[f'scratch{i}']})" if st.scratch else "NULL"
+        t_out = T[st.outputs[0]]
         body.append(f"    {st.emit(p, s)}  /* node {st.op_index}: {st.op} */")
-    if gin == gout:  # a graph of reshapes only
-        n = g.tensors[g.outputs[0]].size
-        body.append(f"    {{ uint32_t i; for (i = 0; i < {n}u; i++) out[i] = in[i]; }}")
-    elif not any(root(ti) == gout for st in steps for ti in st.outputs):
+        body.append(f"    PC_TRACE({st.op_index}, {t_out.index}, {p['o0']}, {t_out.size * _ELEM.get(t_out.dtype, 1)}u);")
+    if gin != gout and not any(root(ti) == gout for st in steps for ti in st.outputs):
         raise PacketclipError(f"{where}: the graph output is not computed by any op")
 
     arena_words = max(1, (arena + 3) // 4)
-    src = []
-    src.append(ALIGN_MACRO)
-    src.append("".join(ctx.decls))
-    src.append(f"static uint32_t pc_arena[{arena_words}];  /* activations + scratch, planned on the host: {arena} bytes */\n")
-    src.append("#define pc_arena_bytes ((int8_t *)(void *)pc_arena)\n\n")
-    src.append("int pc_engine_invoke(const int8_t *in, int8_t *out) {\n" + "\n".join(body) + "\n    return 0;\n}\n")
+    io = {"input_offset": where_of[f"t{gin}"], "output_offset": where_of[f"t{gout}"]}
+    src = [ALIGN_MACRO, _TRACE, "".join(ctx.decls),
+           f"static uint32_t pc_arena[{arena_words}];  /* activations (input and output included) + scratch, "
+           f"planned on the host: {arena} bytes */\n",
+           "#define pc_arena_bytes ((int8_t *)(void *)pc_arena)\n\n",
+           f"int8_t *pc_engine_input(void) {{ return pc_arena_bytes + {io['input_offset']}; }}\n\n",
+           f"const int8_t *pc_engine_output(void) {{ return pc_arena_bytes + {io['output_offset']}; }}\n\n",
+           "int pc_engine_invoke(void) {\n" + "\n".join(body) + "\n    return 0;\n}\n"]
     macs = sum(st.macs for st in steps)
     return Lowered(source="\n".join(src), arena_bytes=arena, ops=[o.op for o in g.operators], macs=macs,
                    weight_bytes=ctx.weight_bytes,
-                   buffers=[{"name": b.name, "size": b.size, "offset": b.offset, "first": b.first, "last": b.last} for b in bufs],
-                   sum_bytes=sum(b.size for b in bufs))
+                   buffers=[{"name": b.name, "size": b.size, "offset": b.offset, "first": b.first, "last": b.last,
+                             **({"over": b.anchor} if b.anchor else {})} for b in all_bufs],
+                   sum_bytes=sum(b.size for b in all_bufs), io=io)

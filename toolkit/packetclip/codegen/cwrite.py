@@ -49,3 +49,20 @@ def c_double(x):
     if "e" not in r and "." not in r:
         r += ".0"
     return r
+
+
+def c_init(value):
+    """A C initializer: ints and strings as they are, lists as {a, b, ...}."""
+    if isinstance(value, (list, tuple)):
+        return "{" + ", ".join(c_init(v) for v in value) + "}"
+    if isinstance(value, bool):
+        return str(int(value))
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    return str(value)
+
+
+def c_struct(ctype, name, fields, static=True):
+    """A const struct with C99 designated initializers, one field per line (order-proof)."""
+    body = "".join(f"    .{k} = {c_init(v)},\n" for k, v in fields.items())
+    return f"{'static ' if static else ''}const {ctype} {name} = {{\n{body}}};\n"

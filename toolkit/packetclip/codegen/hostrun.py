@@ -19,28 +19,54 @@ AOT_DIR = REPO / "firmware" / "engine" / "aot"
 INCLUDE_DIR = REPO / "firmware" / "include"
 
 
+_TRACE_FN = ctypes.CFUNCTYPE(None, ctypes.c_int32, ctypes.c_int32, ctypes.c_void_p, ctypes.c_uint32)
+
+
 class HostModel:
+    """The generated engine as a shared library: write the input tensor, invoke, read the output."""
+
     def __init__(self, lib_path, in_bytes, out_bytes):
         self.lib = ctypes.CDLL(str(lib_path))
-        self.lib.pc_engine_invoke.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
-        self.lib.pc_engine_init()
+        self.lib.pc_engine_input.restype = ctypes.c_void_p
+        self.lib.pc_engine_output.restype = ctypes.c_void_p
+        if self.lib.pc_engine_init() != 0:
+            raise RuntimeError("pc_engine_init failed")
         self.in_bytes, self.out_bytes = in_bytes, out_bytes
+        self._in, self._out = self.lib.pc_engine_input(), self.lib.pc_engine_output()
 
     def run(self, X):
         X = np.ascontiguousarray(np.asarray(X, np.int8).reshape(-1, self.in_bytes))
         Y = np.zeros((len(X), self.out_bytes), np.int8)
         for i in range(len(X)):
-            rc = self.lib.pc_engine_invoke(X[i].ctypes.data, Y[i].ctypes.data)
+            ctypes.memmove(self._in, X[i].ctypes.data, self.in_bytes)
+            rc = self.lib.pc_engine_invoke()
             if rc != 0:
                 raise RuntimeError(f"pc_engine_invoke returned {rc}")
+            ctypes.memmove(Y[i].ctypes.data, self._out, self.out_bytes)
         return Y
+
+    def trace(self, x):
+        """One input -> {tensor index: int8 values} of every op's output, in execution order
+        (needs a build with trace=True)."""
+        got = {}
+
+        def hook(node, tensor, data, n):
+            got[int(tensor)] = np.frombuffer(ctypes.string_at(data, n), np.int8).copy()
+        cb = _TRACE_FN(hook)
+        ptr = ctypes.c_void_p.in_dll(self.lib, "pc_aot_trace")
+        ptr.value = ctypes.cast(cb, ctypes.c_void_p).value
+        try:
+            self.run(np.asarray(x).reshape(1, -1))
+        finally:
+            ptr.value = None
+        return got
 
 
 def _config_value(gen_dir, name):
     for line in (Path(gen_dir) / "pc_model_config.h").read_text().splitlines():
         parts = line.split()
         if len(parts) >= 3 and parts[0] == "#define" and parts[1] == name:
-            return int(parts[2])
+            return int(parts[2].rstrip("u"))
     raise KeyError(name)
 
 
@@ -54,9 +80,11 @@ def _cc():
     return cc
 
 
-def _flags(dsp, gen_dir=None):
+def _flags(dsp, gen_dir=None, trace=False):
     f = ["-O1", "-std=c99", "-fPIC", "-Wall", "-Wextra", "-Werror=implicit-function-declaration",
          f"-I{INCLUDE_DIR}", f"-I{AOT_DIR}"]
+    if trace:
+        f.append("-DPC_AOT_TRACE")
     if gen_dir is not None:
         f.append(f"-I{gen_dir}")
     if dsp:
@@ -84,9 +112,11 @@ def kernel_objects(dsp=False):
     return _KERNEL_CACHE[key]
 
 
-def build_host(gen_dir, dsp=False, work_dir=None):
-    """Build gen_dir/pc_model.c + kernels into a shared library; returns a HostModel."""
+def build_host(gen_dir, dsp=False, work_dir=None, trace=False):
+    """Build gen_dir/pc_model.c + kernels into a shared library; returns a HostModel.
+    `trace` builds the op-by-op hook the mismatch debugger reads (HostModel.trace)."""
     work = Path(work_dir or tempfile.mkdtemp(prefix="pc_host_"))
-    lib = work / ("libpcmodel_dsp.so" if dsp else "libpcmodel.so")
-    _run([_cc(), *_flags(dsp, gen_dir), "-shared", str(Path(gen_dir) / "pc_model.c"), *kernel_objects(dsp), "-o", str(lib)])
+    lib = work / f"libpcmodel{'_dsp' if dsp else ''}{'_trace' if trace else ''}.so"
+    _run([_cc(), *_flags(dsp, gen_dir, trace), "-shared", str(Path(gen_dir) / "pc_model.c"), *kernel_objects(dsp),
+          "-o", str(lib)])
     return HostModel(lib, _config_value(gen_dir, "PC_MODEL_INPUT_BYTES"), _config_value(gen_dir, "PC_MODEL_OUTPUT_BYTES"))
