@@ -1,15 +1,23 @@
-/* Frame parser and dispatch (docs/protocol.md). Buffers are sized from the model compiled
- * into this firmware: the receive buffer holds the longest legal request (an INFER), the
- * transmit buffer the longest reply (INFO or RESULT). Nothing here allocates or prints. */
+/* Frame parser and dispatch (docs/protocol.md, v2). The receive buffer holds one request of
+ * at most PC_MAX_REQUEST_BODY bytes (a whole INFER when the model's input fits, else one
+ * LOAD chunk); inputs are copied into the engine's input tensor and replies are COBS-encoded
+ * on the fly from wherever their bytes are (the output tensor included), so neither buffer
+ * grows with the model. Nothing here allocates or prints. */
+#include <string.h>
+
 #include "packetclip/engine.h"
 #include "packetclip/hal.h"
 #include "packetclip/protocol.h"
 #include "pc_model_config.h"
 
+#if !defined(PC_MODEL_ABI_VERSION) || PC_MODEL_ABI_VERSION != PC_ENGINE_ABI_VERSION
+#error "pc_model_config.h was generated for another packetclip/engine.h ABI: regenerate the model folder with `packetclip codegen`"
+#endif
+
 #ifndef PC_FW_VERSION
 #define PC_FW_VERSION "0.1.0"
 #endif
-#define PC_MAX_NAME 32u
+#define PC_MAX_NAME 32u /* board name and firmware version are cut to this in INFO */
 /* A port whose counter ticks slower than its counter kind (QEMU's SysTick under -icount
  * ticks once per 1e9/SYSCLK instructions) scales deltas by PC_COUNTER_MUL / PC_COUNTER_DIV. */
 #ifndef PC_COUNTER_MUL
@@ -17,191 +25,273 @@
 #endif
 #ifndef PC_COUNTER_DIV
 #define PC_COUNTER_DIV 1u
-#endif /* board name and firmware version are cut to this in INFO */
+#endif
 
-#define RX_RAW_MAX (PC_FRAME_OVERHEAD + PC_MODEL_INPUT_BYTES)
-#define RX_ENC_MAX PC_COBS_MAX(RX_RAW_MAX)
+#define LOAD_HEADER 4u /* u32 offset */
+#if PC_MODEL_INPUT_BYTES <= PC_RX_CHUNK
+#define PC_MAX_REQUEST_BODY (PC_MODEL_INPUT_BYTES > LOAD_HEADER + 1u ? PC_MODEL_INPUT_BYTES : LOAD_HEADER + 1u)
+#else
+#define PC_MAX_REQUEST_BODY PC_RX_CHUNK
+#endif
+#define RX_ENC_MAX PC_COBS_MAX(PC_FRAME_OVERHEAD + PC_MAX_REQUEST_BODY)
 
-#define INFO_BODY_MAX (64u + 2u * (1u + 2u * PC_MAX_RANK) + 2u * (1u + PC_MAX_NAME))
-#define RESULT_BODY_MAX (4u + PC_MODEL_OUTPUT_BYTES)
-#define STATS_BODY (4u * 7u)
-#define MAX2(a, b) ((a) > (b) ? (a) : (b))
-#define TX_BODY_MAX MAX2(MAX2(INFO_BODY_MAX, RESULT_BODY_MAX), STATS_BODY)
-#define TX_RAW_MAX (PC_FRAME_OVERHEAD + TX_BODY_MAX)
-
-/* Frames start 2 bytes into 4-aligned storage so that a body (and the INFER input and
- * RESULT output tensors) is 4-aligned for engines that load words. */
-#define FRAME_AT 2u
-static union {
-    uint32_t align;
-    uint8_t b[FRAME_AT + RX_ENC_MAX];
-} rx;
-static union {
-    uint32_t align;
-    uint8_t b[FRAME_AT + TX_RAW_MAX + 4u];
-} tx;
-#define RXF (rx.b + FRAME_AT)
-#define TXF (tx.b + FRAME_AT)
-
+static uint8_t rx[RX_ENC_MAX];
 static size_t rx_len;
 static uint8_t rx_overflow;
+static uint32_t loaded;       /* input bytes written by LOADs since the last INFER/RUN */
 static uint32_t counter_cost; /* counts spent by two back-to-back counter reads */
 static pc_stats_t stats;
 
 const pc_stats_t *pc_core_stats(void) { return &stats; }
+uint32_t pc_core_max_request_body(void) { return PC_MAX_REQUEST_BODY; }
 
-static void put_u16(uint8_t *p, uint16_t v)
+/* ---- replies: COBS and CRC computed while the bytes go out --------------------------- */
+
+static struct {
+    uint8_t block[254];
+    uint8_t n;
+    uint32_t crc;
+} tx;
+
+static void tx_flush(uint8_t code)
 {
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
+    pc_hal_write(&code, 1);
+    if (tx.n)
+        pc_hal_write(tx.block, tx.n);
+    tx.n = 0;
 }
 
-static void put_u32(uint8_t *p, uint32_t v)
+static void tx_byte(uint8_t b)
 {
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
+    if (b == 0) {
+        tx_flush((uint8_t)(tx.n + 1u));
+        return;
+    }
+    tx.block[tx.n++] = b;
+    if (tx.n == 254u)
+        tx_flush(255u); /* a full block: no zero implied */
 }
 
-static void put_f32(uint8_t *p, float f)
+static void tx_put(const void *data, size_t len)
 {
-    union {
-        float f;
-        uint32_t u;
-    } c;
-    c.f = f;
-    put_u32(p, c.u);
+    const uint8_t *p = (const uint8_t *)data;
+    tx.crc = pc_crc32(tx.crc, p, len);
+    while (len--)
+        tx_byte(*p++);
 }
 
-/* Encode TXF[0 .. 2+body_len) plus its CRC with COBS straight to the link. */
-static void send_frame(uint8_t type, uint8_t seq, size_t body_len)
+static void tx_begin(uint8_t type, uint8_t seq)
+{
+    const uint8_t head[2] = {type, seq};
+    tx.n = 0;
+    tx.crc = 0;
+    tx_put(head, 2);
+}
+
+static void tx_end(void)
 {
     static const uint8_t zero = 0;
-    size_t n = 2u + body_len, start = 0;
-    TXF[0] = type;
-    TXF[1] = seq;
-    put_u32(TXF + n, pc_crc32(0, TXF, n));
-    n += 4u;
-    for (;;) {
-        size_t end = start;
-        uint8_t code;
-        while (end < n && TXF[end] != 0 && end - start < 254u)
-            end++;
-        code = (uint8_t)(end - start + 1u);
-        pc_hal_write(&code, 1);
-        if (end > start)
-            pc_hal_write(TXF + start, end - start);
-        if (end == n)
-            break;
-        /* a zero is replaced by the next code byte; after a full 254-byte block there is none */
-        start = TXF[end] == 0 ? end + 1u : end;
-    }
+    const uint32_t crc = tx.crc;
+    int i;
+    for (i = 0; i < 4; i++)
+        tx_byte((uint8_t)(crc >> (8 * i)));
+    tx_flush((uint8_t)(tx.n + 1u));
     pc_hal_write(&zero, 1);
+}
+
+static void tx_u8(uint8_t v) { tx_put(&v, 1); }
+
+static void tx_u16(uint16_t v)
+{
+    const uint8_t b[2] = {(uint8_t)v, (uint8_t)(v >> 8)};
+    tx_put(b, 2);
+}
+
+static void tx_u32(uint32_t v)
+{
+    const uint8_t b[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
+    tx_put(b, 4);
+}
+
+static void tx_f32(float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    tx_u32(u);
 }
 
 static void send_error(uint8_t seq, uint8_t code, uint8_t request_type)
 {
-    TXF[2] = code;
-    TXF[3] = request_type;
     stats.errors_sent++;
-    send_frame(PC_MSG_ERROR, seq, 2);
+    tx_begin(PC_MSG_ERROR, seq);
+    tx_u8(code);
+    tx_u8(request_type);
+    tx_end();
 }
 
-static size_t put_name(uint8_t *p, const char *s)
+static void tx_name(const char *s)
 {
     uint8_t n = 0;
-    while (s[n] && n < PC_MAX_NAME) {
-        p[1u + n] = (uint8_t)s[n];
+    while (s[n] && n < PC_MAX_NAME)
         n++;
-    }
-    p[0] = n;
-    return 1u + n;
+    tx_u8(n);
+    tx_put(s, n);
 }
 
-static size_t put_shape(uint8_t *p, uint8_t rank, const uint16_t *dims)
+static void tx_shape(uint8_t rank, const uint16_t *dims)
 {
     uint8_t i;
     if (rank > PC_MAX_RANK)
         rank = PC_MAX_RANK;
-    p[0] = rank;
+    tx_u8(rank);
     for (i = 0; i < rank; i++)
-        put_u16(p + 1 + 2 * i, dims[i]);
-    return 1u + 2u * rank;
+        tx_u16(dims[i]);
 }
 
-static size_t build_info(uint8_t *p)
+static uint16_t u16_or_max(uint32_t v) { return v > 0xFFFFu ? 0xFFFFu : (uint16_t)v; }
+
+/* INFO: the v1 fields, then (for a v2 host) the extension records. */
+static void send_info(uint8_t seq, int records)
 {
     const pc_model_info_t *m = pc_engine_info();
-    uint8_t *q = p;
-    int i;
-    put_u16(q, PC_PROTO_VERSION);
-    q[2] = m->engine;
-    q[3] = pc_hal_counter_kind();
-    put_u32(q + 4, pc_hal_counter_hz());
-    put_u32(q + 8, m->arena_bytes);
-    for (i = 0; i < 32; i++)
-        q[12 + i] = m->model_sha256[i];
-    put_u16(q + 44, m->input_bytes);
-    put_u16(q + 46, m->output_bytes);
-    put_f32(q + 48, m->input_scale);
-    put_u32(q + 52, (uint32_t)m->input_zero_point);
-    put_f32(q + 56, m->output_scale);
-    put_u32(q + 60, (uint32_t)m->output_zero_point);
-    q += 64;
-    q += put_shape(q, m->input_rank, m->input_dims);
-    q += put_shape(q, m->output_rank, m->output_dims);
-    q += put_name(q, pc_hal_board_name());
-    q += put_name(q, PC_FW_VERSION);
-    return (size_t)(q - p);
+    tx_begin(PC_MSG_INFO, seq);
+    tx_u16(PC_PROTO_VERSION);
+    tx_u8(m->engine);
+    tx_u8(pc_hal_counter_kind());
+    tx_u32(pc_hal_counter_hz());
+    tx_u32(m->arena_bytes);
+    tx_put(m->model_sha256, 32);
+    tx_u16(u16_or_max(m->input_bytes));
+    tx_u16(u16_or_max(m->output_bytes));
+    tx_f32(m->input_scale);
+    tx_u32((uint32_t)m->input_zero_point);
+    tx_f32(m->output_scale);
+    tx_u32((uint32_t)m->output_zero_point);
+    tx_shape(m->input_rank, m->input_dims);
+    tx_shape(m->output_rank, m->output_dims);
+    tx_name(pc_hal_board_name());
+    tx_name(PC_FW_VERSION);
+    if (records) {
+        tx_u8(PC_INFO_MAX_REQUEST_BODY);
+        tx_u8(2);
+        tx_u16((uint16_t)PC_MAX_REQUEST_BODY);
+        if (m->input_bytes > 0xFFFFu || m->output_bytes > 0xFFFFu) {
+            tx_u8(PC_INFO_TENSOR_BYTES);
+            tx_u8(8);
+            tx_u32(m->input_bytes);
+            tx_u32(m->output_bytes);
+        }
+    }
+    tx_end();
 }
 
-static void do_infer(uint8_t seq, const uint8_t *body)
+static void send_stats(uint8_t seq)
+{
+    const uint32_t s[7] = {stats.rx_frames, stats.rx_bad_crc, stats.rx_bad_frame, stats.rx_too_long,
+                           stats.inferences, stats.errors_sent, stats.last_counter_delta};
+    int i;
+    tx_begin(PC_MSG_STATS_REPLY, seq);
+    for (i = 0; i < 7; i++)
+        tx_u32(s[i]);
+    tx_end();
+}
+
+/* Invoke on the input tensor and answer RESULT (counter delta + the output tensor). */
+static void run(uint8_t seq, uint8_t request_type)
 {
     uint32_t t0, t1;
     int rc;
+    loaded = 0; /* the engine may reuse the input tensor's memory: load the next input afresh */
     t0 = pc_hal_counter();
-    rc = pc_engine_invoke((const int8_t *)body, (int8_t *)(TXF + 6));
+    rc = pc_engine_invoke();
     t1 = pc_hal_counter();
-    if (rc != 0) {
-        send_error(seq, PC_ERR_ENGINE, PC_MSG_INFER);
+    if (rc != 0 || pc_engine_output() == NULL) {
+        send_error(seq, PC_ERR_ENGINE, request_type);
         return;
     }
     t1 -= t0;
     t1 = t1 > counter_cost ? t1 - counter_cost : 0;
     stats.last_counter_delta = t1 * PC_COUNTER_MUL / PC_COUNTER_DIV;
     stats.inferences++;
-    put_u32(TXF + 2, stats.last_counter_delta);
-    send_frame(PC_MSG_RESULT, seq, RESULT_BODY_MAX);
+    tx_begin(PC_MSG_RESULT, seq);
+    tx_u32(stats.last_counter_delta);
+    tx_put(pc_engine_output(), PC_MODEL_OUTPUT_BYTES);
+    tx_end();
+}
+
+static uint32_t get_u32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
 }
 
 static void dispatch(uint8_t type, uint8_t seq, const uint8_t *body, size_t len)
 {
-    size_t want = type == PC_MSG_INFER ? PC_MODEL_INPUT_BYTES : 0u;
-    if (type != PC_MSG_HELLO && type != PC_MSG_INFER && type != PC_MSG_STATS) {
+    int8_t *input;
+    switch (type) {
+    case PC_MSG_HELLO: /* empty: a v1 host, answered with the v1 fields only (it refuses v2) */
+        if (len != 0 && len != 2) {
+            send_error(seq, PC_ERR_BAD_LENGTH, type);
+            return;
+        }
+        send_info(seq, len == 2 && (body[0] | (body[1] << 8)) >= 2);
+        return;
+    case PC_MSG_STATS:
+        if (len != 0)
+            send_error(seq, PC_ERR_BAD_LENGTH, type);
+        else
+            send_stats(seq);
+        return;
+    case PC_MSG_INFER:
+    case PC_MSG_LOAD:
+    case PC_MSG_RUN:
+        break;
+    default:
         send_error(seq, PC_ERR_UNKNOWN_TYPE, type);
         return;
     }
-    if (len != want) {
-        send_error(seq, PC_ERR_BAD_LENGTH, type);
+    input = pc_engine_input();
+    if (input == NULL) {
+        send_error(seq, PC_ERR_ENGINE, type);
         return;
     }
-    if (type == PC_MSG_HELLO) {
-        send_frame(PC_MSG_INFO, seq, build_info(TXF + 2));
-    } else if (type == PC_MSG_INFER) {
-        do_infer(seq, body);
+    if (type == PC_MSG_INFER) {
+        if (len != PC_MODEL_INPUT_BYTES) {
+            send_error(seq, PC_ERR_BAD_LENGTH, type);
+            return;
+        }
+        memcpy(input, body, len);
+        run(seq, type);
+    } else if (type == PC_MSG_LOAD) {
+        uint32_t off, n;
+        if (len <= LOAD_HEADER) {
+            send_error(seq, PC_ERR_BAD_LENGTH, type);
+            return;
+        }
+        off = get_u32(body);
+        n = (uint32_t)(len - LOAD_HEADER);
+        /* a chunk starts a new input (offset 0) or continues exactly where the last one ended */
+        if ((off != 0 && off != loaded) || off > PC_MODEL_INPUT_BYTES || n > PC_MODEL_INPUT_BYTES - off) {
+            send_error(seq, PC_ERR_BAD_OFFSET, type);
+            return;
+        }
+        memcpy(input + off, body + LOAD_HEADER, n);
+        loaded = off + n;
+        tx_begin(PC_MSG_LOADED, seq);
+        tx_u32(loaded);
+        tx_end();
+    } else if (len != 4u) {
+        send_error(seq, PC_ERR_BAD_LENGTH, type);
+    } else if (loaded != PC_MODEL_INPUT_BYTES ||
+               get_u32(body) != pc_crc32(0, (const uint8_t *)input, PC_MODEL_INPUT_BYTES)) {
+        /* RUN names the input it means by its CRC: a chunk lost or overwritten by another
+         * input's LOADs is refused, never computed */
+        send_error(seq, PC_ERR_NOT_LOADED, type);
     } else {
-        const uint32_t s[7] = {stats.rx_frames, stats.rx_bad_crc, stats.rx_bad_frame,
-                               stats.rx_too_long, stats.inferences, stats.errors_sent,
-                               stats.last_counter_delta};
-        int i;
-        for (i = 0; i < 7; i++)
-            put_u32(TXF + 2 + 4 * i, s[i]);
-        send_frame(PC_MSG_STATS_REPLY, seq, STATS_BODY);
+        run(seq, type);
     }
 }
 
-/* One chunk between delimiters has arrived in RXF[0 .. rx_len). */
+/* One chunk between delimiters has arrived in rx[0 .. rx_len). */
 static void end_of_chunk(void)
 {
     long n;
@@ -213,22 +303,20 @@ static void end_of_chunk(void)
         send_error(0, PC_ERR_TOO_LONG, 0);
         return;
     }
-    n = pc_cobs_decode(RXF, rx_len);
+    n = pc_cobs_decode(rx, rx_len);
     if (n < (long)PC_FRAME_OVERHEAD) {
         stats.rx_bad_frame++;
         send_error(0, PC_ERR_BAD_FRAME, 0);
         return;
     }
     {
-        size_t m = (size_t)n - 4u;
-        uint32_t crc = (uint32_t)RXF[m] | ((uint32_t)RXF[m + 1] << 8) |
-                       ((uint32_t)RXF[m + 2] << 16) | ((uint32_t)RXF[m + 3] << 24);
-        if (crc != pc_crc32(0, RXF, m)) {
+        const size_t m = (size_t)n - 4u;
+        if (get_u32(rx + m) != pc_crc32(0, rx, m)) {
             stats.rx_bad_crc++;
             send_error(0, PC_ERR_BAD_CRC, 0);
             return;
         }
-        dispatch(RXF[0], RXF[1], RXF + 2, m - 2u);
+        dispatch(rx[0], rx[1], rx + 2, m - 2u);
     }
 }
 
@@ -241,7 +329,7 @@ void pc_core_feed(const uint8_t *data, size_t len)
             rx_len = 0;
             rx_overflow = 0;
         } else if (rx_len < RX_ENC_MAX) {
-            RXF[rx_len++] = b;
+            rx[rx_len++] = b;
         } else {
             rx_overflow = 1; /* keep discarding until the delimiter */
         }
@@ -254,6 +342,7 @@ void pc_core_init(void)
     int i;
     rx_len = 0;
     rx_overflow = 0;
+    loaded = 0;
     stats = (pc_stats_t){0};
     for (i = 0; i < 4; i++) {
         a = pc_hal_counter();
@@ -266,19 +355,19 @@ void pc_core_init(void)
 
 static void write_str(const char *s)
 {
-    size_t n = 0;
-    while (s[n])
-        n++;
-    pc_hal_write((const uint8_t *)s, n);
+    pc_hal_write((const uint8_t *)s, strlen(s));
 }
+
+#define PC_STR2(x) #x
+#define PC_STR(x) PC_STR2(x)
 
 void pc_core_boot(void)
 {
     static const uint8_t end[3] = {'\r', '\n', 0};
-    /* a leading delimiter separates the line from whatever a ROM bootloader printed */
+    /* a leading delimiter separates the line from whatever a ROM bootloader printed before */
     pc_hal_write(end + 2, 1);
     write_str("packetclip boot ");
     write_str(pc_hal_board_name());
-    write_str(" fw=" PC_FW_VERSION " proto=1");
+    write_str(" fw=" PC_FW_VERSION " proto=" PC_STR(PC_PROTO_VERSION));
     pc_hal_write(end, 3);
 }

@@ -3,10 +3,13 @@
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
  *         -Ifirmware/include -Ifirmware/core/fuzz firmware/core/{cobs,crc32,frame}.c \
  *         firmware/core/fuzz/fuzz_frame.c -o fuzz_frame
+ * (add -DPC_MODEL_INPUT_BYTES=600u for a model whose input needs LOAD chunks).
  * Each input is a byte stream fed to the parser in pieces whose sizes come from the input.
- * Every reply the firmware writes must be a well-formed frame of a reply type; the stub
- * engine checks that it is only ever called with a complete INFER body. At exit the
- * target prints how many frames (non-empty chunks) the parser handled. */
+ * Every reply the firmware writes must be a well-formed frame of a reply type with the right
+ * length; the stub engine's tensors are heap blocks of exactly input_bytes / output_bytes, so
+ * ASan catches any access past them. (The LOAD/RUN rules themselves are unit-tested in
+ * tests/firmware/test_core_unit.py.) At exit it prints how many frames (non-empty chunks)
+ * the parser handled. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +19,7 @@
 #include "packetclip/protocol.h"
 #include "pc_model_config.h"
 
-static uint8_t out[8192];
+static uint8_t out[2 * (PC_MODEL_OUTPUT_BYTES + 300u)];
 static size_t out_len;
 static unsigned long long frames_total, replies_total;
 
@@ -44,14 +47,26 @@ static void check_reply(uint8_t *frame, size_t len)
         abort();
     switch (frame[0]) {
     case PC_MSG_INFO:
-    case PC_MSG_STATS_REPLY:
+        if (n < 6 + 64 || frame[2] != PC_PROTO_VERSION || frame[3] != 0)
+            abort();
         break;
+    case PC_MSG_STATS_REPLY:
+        if (n != 6 + 28)
+            abort();
+        break;
+    case PC_MSG_LOADED: {
+        uint32_t loaded = (uint32_t)frame[2] | ((uint32_t)frame[3] << 8) | ((uint32_t)frame[4] << 16) |
+                          ((uint32_t)frame[5] << 24);
+        if (n != 6 + 4 || loaded == 0 || loaded > PC_MODEL_INPUT_BYTES)
+            abort();
+        break;
+    }
     case PC_MSG_RESULT:
         if ((size_t)n != 6u + 4u + PC_MODEL_OUTPUT_BYTES)
             abort();
         break;
     case PC_MSG_ERROR:
-        if (n != 8 || frame[2] < PC_ERR_BAD_CRC || frame[2] > PC_ERR_ENGINE)
+        if (n != 8 || frame[2] < PC_ERR_BAD_CRC || frame[2] > PC_ERR_NOT_LOADED)
             abort();
         break;
     default:
@@ -76,20 +91,43 @@ void pc_hal_write(const uint8_t *data, size_t len)
 }
 
 static const pc_model_info_t info = {
-    PC_ENGINE_AOT, {0}, 64u, PC_MODEL_INPUT_BYTES, PC_MODEL_OUTPUT_BYTES, 0.5f, 0.25f, -3, 7,
-    2, 2, {1, PC_MODEL_INPUT_BYTES, 0, 0}, {1, PC_MODEL_OUTPUT_BYTES, 0, 0},
+    .engine = PC_ENGINE_AOT,
+    .arena_bytes = 64u,
+    .input_bytes = PC_MODEL_INPUT_BYTES,
+    .output_bytes = PC_MODEL_OUTPUT_BYTES,
+    .input_scale = 0.5f,
+    .output_scale = 0.25f,
+    .input_zero_point = -3,
+    .output_zero_point = 7,
+    .input_rank = 2,
+    .output_rank = 2,
+    .input_dims = {1, PC_MODEL_INPUT_BYTES, 0, 0},
+    .output_dims = {1, PC_MODEL_OUTPUT_BYTES, 0, 0},
 };
-int pc_engine_init(void) { return 0; }
+/* exactly the tensor sizes: ASan reports any byte written or read past them */
+static int8_t *input, *output;
+
+int pc_engine_init(void)
+{
+    if (input == NULL) {
+        input = (int8_t *)malloc(PC_MODEL_INPUT_BYTES);
+        output = (int8_t *)malloc(PC_MODEL_OUTPUT_BYTES);
+        memset(input, 0, PC_MODEL_INPUT_BYTES);
+    }
+    return 0;
+}
 const pc_model_info_t *pc_engine_info(void) { return &info; }
-int pc_engine_invoke(const int8_t *in, int8_t *o)
+int8_t *pc_engine_input(void) { return input; }
+const int8_t *pc_engine_output(void) { return output; }
+int pc_engine_invoke(void)
 {
     volatile int8_t sink = 0;
     unsigned i;
-    for (i = 0; i < PC_MODEL_INPUT_BYTES; i++) /* ASan sees any read past the body */
-        sink = (int8_t)(sink ^ in[i]);
+    for (i = 0; i < PC_MODEL_INPUT_BYTES; i++)
+        sink = (int8_t)(sink ^ input[i]);
     for (i = 0; i < PC_MODEL_OUTPUT_BYTES; i++)
-        o[i] = (int8_t)(sink + (int8_t)i);
-    return in[0] == 0x55 && in[1] == 0x55; /* sometimes fail, to reach ERROR ENGINE */
+        output[i] = (int8_t)(sink + (int8_t)i);
+    return input[0] == 0x55 && input[1] == 0x55; /* sometimes fail, to reach ERROR ENGINE */
 }
 
 static void report(void)
@@ -105,6 +143,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         registered = 1;
         atexit(report);
     }
+    pc_engine_init();
     pc_core_init();
     out_len = 0;
     /* the first byte picks the feeding piece size: bytes arrive in bursts over a link */

@@ -1,4 +1,4 @@
-/* Serial protocol v1 (docs/protocol.md), device side: COBS frames with a CRC-32.
+/* Serial protocol v2 (docs/protocol.md), device side: COBS frames with a CRC-32.
  * Pure C99; the port supplies bytes through hal.h, the model through engine.h. */
 #ifndef PACKETCLIP_PROTOCOL_H
 #define PACKETCLIP_PROTOCOL_H
@@ -10,8 +10,13 @@
 extern "C" {
 #endif
 
-#define PC_PROTO_VERSION 1
-#define PC_MAX_BODY 1024 /* protocol maximum; a firmware accepts only what its model needs */
+#define PC_PROTO_VERSION 2
+
+/* Requests longer than this go in LOAD chunks; a firmware's receive buffer holds one
+ * request of at most max(input_bytes when that is <= PC_RX_CHUNK, PC_RX_CHUNK) body bytes. */
+#ifndef PC_RX_CHUNK
+#define PC_RX_CHUNK 256u
+#endif
 
 #define PC_MSG_HELLO 0x01
 #define PC_MSG_INFO 0x81
@@ -19,6 +24,10 @@ extern "C" {
 #define PC_MSG_RESULT 0x82
 #define PC_MSG_STATS 0x03
 #define PC_MSG_STATS_REPLY 0x83
+#define PC_MSG_LOAD 0x04
+#define PC_MSG_LOADED 0x84
+#define PC_MSG_RUN 0x05
+/* reserved for later versions (docs/protocol.md): 0x06 FLOW -> 0x86, 0x07 PROTOTYPES -> 0x87 */
 #define PC_MSG_ERROR 0x7F
 
 #define PC_ERR_BAD_CRC 1
@@ -27,6 +36,14 @@ extern "C" {
 #define PC_ERR_UNKNOWN_TYPE 4
 #define PC_ERR_BAD_LENGTH 5
 #define PC_ERR_ENGINE 6
+#define PC_ERR_BAD_OFFSET 7  /* LOAD outside the input tensor or not where the last one ended */
+#define PC_ERR_NOT_LOADED 8  /* RUN before the whole input was loaded, or for another input (CRC) */
+
+/* INFO extension records: (u8 tag, u8 length, value) after the v1 fields. */
+#define PC_INFO_MAX_REQUEST_BODY 1  /* u16: the longest request body this device accepts */
+#define PC_INFO_TENSOR_BYTES 2      /* u32 input_bytes, u32 output_bytes (sent when either > 65535) */
+/* reserved: 3 temporal context (u16 window W, u16 host-table capacity N, u32 table bytes),
+ *           4 text-mission prototypes */
 
 #define PC_FRAME_OVERHEAD 6u /* type, seq, CRC-32 */
 /* Longest COBS encoding (without the delimiter) of a raw frame of n bytes. */
@@ -52,6 +69,9 @@ void pc_core_init(void);
 void pc_core_boot(void);
 void pc_core_feed(const uint8_t *data, size_t len);
 const pc_stats_t *pc_core_stats(void);
+
+/* The longest request body this firmware accepts (reported in INFO). */
+uint32_t pc_core_max_request_body(void);
 
 /* Everything a port's entry point needs: hal init, engine init, boot line, then serve forever. */
 void pc_main(void);

@@ -1,6 +1,8 @@
 /* A stand-in for a generated model folder (tests only): sizes of the reference MLP. */
 #ifndef PC_MODEL_CONFIG_H
 #define PC_MODEL_CONFIG_H
+#include "packetclip/engine.h"
+#define PC_MODEL_ABI_VERSION PC_ENGINE_ABI_VERSION
 #ifndef PC_MODEL_INPUT_BYTES
 #define PC_MODEL_INPUT_BYTES 40u
 #endif

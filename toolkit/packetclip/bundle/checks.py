@@ -68,7 +68,8 @@ def check_tflite(data, where="model.tflite", supported_ops=None):
         raise PacketclipError(f"{where}: tensor {t.index} '{t.name}' at {at(t)} is {t.dtype}; only INT8/INT32 "
                               f"tensors run on the firmware engines; {FULL_INT_HINT}")
     for t in T:
-        if any(d < 0 for d in t.signature) or (not t.is_const and any(d <= 0 for d in t.shape)):
+        # a -1 batch in the signature is how Keras marks batch 1; TFLM runs the stored shape
+        if any(d < 0 for d in t.signature[1:]) or (not t.is_const and any(d <= 0 for d in t.shape)):
             raise PacketclipError(f"{where}: tensor {t.index} '{t.name}' at {at(t)} has a dynamic shape "
                                   f"{list(t.signature or t.shape)}; the firmware engines plan memory ahead of time: "
                                   "export with a fixed batch of 1 and fixed sizes (e.g. torch.export without dynamic_shapes)")
@@ -100,6 +101,10 @@ def check_bundle_meta(meta, summary, where="model.json"):
         m, s = meta[key], summary[key]
         if list(m["shape"]) != list(s["shape"]) or m["zero_point"] != s["zero_point"] or not np.isclose(m["scale"], s["scale"], rtol=1e-6):
             raise PacketclipError(f"{where}: field '{key}' {m} does not match the .tflite ({s}); regenerate the bundle")
+    if set(meta["ops"]) != set(summary["ops"]):
+        raise PacketclipError(f"{where}: field 'ops' {meta['ops']} does not match the .tflite's ops {summary['ops']}")
+    if "heads" not in meta:      # a generic bundle: no flow metadata to check
+        return
     n_out = int(np.prod(summary["output"]["shape"][1:]))
     for name, span in meta["heads"].items():
         if span is not None and not (0 <= span[0] < span[1] <= n_out):
@@ -111,5 +116,3 @@ def check_bundle_meta(meta, summary, where="model.json"):
     if n_in != meta["window"] * len(meta["features"]):
         raise PacketclipError(f"{where}: input has {n_in} values but window {meta['window']} x {len(meta['features'])} features = "
                               f"{meta['window'] * len(meta['features'])}; fix 'features' or 'window'")
-    if set(meta["ops"]) != set(summary["ops"]):
-        raise PacketclipError(f"{where}: field 'ops' {meta['ops']} does not match the .tflite's ops {summary['ops']}")

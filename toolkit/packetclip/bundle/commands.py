@@ -15,9 +15,14 @@ import click
 @click.option("--features", default=None, help="Canonical feature names in input order: comma-separated or a file (default: all canonical features).")
 @click.option("--transform", default=None, help="JSON file with the input transform (model.json 'transform'); default signed log1p only.")
 @click.option("--data", default=None, help="Flows for the Keras representative dataset.")
+@click.option("--generic", is_flag=True, help="A generic bundle (no flow metadata) even if the input could hold flow features.")
 @click.option("--out", required=True, help="Bundle folder to write.")
-def export(tflite, keras, labels, features, transform, data, out):
-    """Make a bundle (model.tflite + model.json + MODEL_CARD.md) from your own model."""
+def export(tflite, keras, labels, features, transform, data, generic, out):
+    """Make a bundle (model.tflite + model.json + MODEL_CARD.md) from your own model.
+
+    Any fully-int8 model the firmware engines run is accepted: with flow options (or an input
+    that is a whole number of canonical flow-feature rows) it becomes a flow bundle, otherwise
+    a generic one that `build` and `conform --inputs random:N|FILE.npy` take as it is."""
     from packetclip.bundle.export import export_tflite, keras_to_tflite
     from packetclip.errors import PacketclipError
 
@@ -47,7 +52,7 @@ def export(tflite, keras, labels, features, transform, data, out):
             p.write_bytes(keras_to_tflite(keras, Z[:500]))
             export_tflite(p, out, labels=labels, features=features, transform=transform, log=click.echo)
         return
-    export_tflite(tflite, out, labels=labels, features=features, transform=transform, log=click.echo)
+    export_tflite(tflite, out, labels=labels, features=features, transform=transform, generic=generic, log=click.echo)
 
 
 @click.command("verify")

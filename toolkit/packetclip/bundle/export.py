@@ -1,8 +1,10 @@
 """Make a bundle from a user's own int8 .tflite (or a Keras model, with the `keras` extra).
 
-The file must pass the same checks as a distilled student (bundle/checks.py). What the
-.tflite does not say is taken from options: class labels (canonical technique ids, so each
-maps to a mission), feature names (canonical names in input order) and the input transform.
+The file must pass the same checks as a distilled student (bundle/checks.py). A flow bundle
+takes what the .tflite does not say from options: class labels (canonical technique ids, so
+each maps to a mission), feature names (canonical names in input order) and the input
+transform. Any other fully-int8 model becomes a generic bundle (no flow metadata): it builds,
+runs and conforms like any other, with random or recorded int8 inputs.
 """
 
 import json
@@ -46,16 +48,53 @@ def _transform(value, n_features):
     return t
 
 
-def export_tflite(tflite, out, labels=None, features=None, transform=None, name=None, log=print):
+def _common_meta(src, s, arena, name, out):
+    return {"name": name or Path(out).name, "input": s["input"], "output": s["output"], "arena_bytes": arena,
+            "ops": s["ops"], "macs": s["macs"], "params": s["params"], "weight_bytes": s["weight_bytes"],
+            "tools": _tools(), "source": {"kind": "export", "file": src.name}}
+
+
+def _card(meta, src, s, arena, flow):
+    use = ("Data, split, metrics, limits and intended use: as documented by the model's author; run "
+           "`packetclip verify` on it with `--data FLOWS.csv` to measure it.\n" if flow else
+           "A generic int8 model (no flow metadata): `packetclip build` and `packetclip conform --inputs "
+           "random:N` (or `--inputs FILE.npy`) check it bit for bit on a board.\n")
+    return (f"# {meta['name']}: user model exported by packetclip\n\nExported from `{src.name}` with `packetclip export`. "
+            f"Input {s['input']['shape']}, output {s['output']['shape']}, {s['weight_bytes']} weight bytes, {s['macs']} MACs, "
+            f"TFLM arena {arena} bytes, ops {', '.join(s['ops'])}.\n" + use)
+
+
+def export_tflite(tflite, out, labels=None, features=None, transform=None, name=None, generic=False, log=print):
+    """A bundle from an int8 .tflite: a flow bundle when flow options are given (or the input is
+    a whole number of canonical feature rows), else (or with generic=True) a generic one."""
     from packetclip.bundle.verify import probe_arena
     from packetclip.data import FEATURES
-    from packetclip.data.kg import load_kg
 
     src = Path(tflite)
     if not src.is_file():
         raise PacketclipError(f"{src}: file not found; give the path of your .tflite model")
     data = src.read_bytes()
     s = check_tflite(data, str(src))
+    in_shape = s["input"]["shape"]
+    n_in = int(np.prod(in_shape[1:]))
+    flow_options = any(v is not None for v in (labels, features, transform))
+    if generic and flow_options:
+        raise PacketclipError("--generic: a generic bundle has no flow metadata; drop --labels, --features and --transform")
+    if generic or (not flow_options and n_in % len(FEATURES)):
+        arena = probe_arena(data)
+        meta = _common_meta(src, s, arena, name, out)
+        bundle = write_bundle(out, data, meta, _card(meta, src, s, arena, False))
+        log(f"wrote {out}: generic bundle (no flow metadata), input {in_shape}, output {s['output']['shape']}, "
+            f"{s['weight_bytes']} weight B, arena {arena} B, sha256 {bundle.sha256[:16]}")
+        return bundle
+    return _export_flow(src, data, s, out, labels, features, transform, name, log)
+
+
+def _export_flow(src, data, s, out, labels, features, transform, name, log):
+    from packetclip.bundle.verify import probe_arena
+    from packetclip.data import FEATURES
+    from packetclip.data.kg import load_kg
+
     in_shape, out_shape = s["input"]["shape"], s["output"]["shape"]
     n_in, n_out = int(np.prod(in_shape[1:])), int(np.prod(out_shape[1:]))
     feats = _list_option(features, "features")
@@ -89,16 +128,10 @@ def export_tflite(tflite, out, labels=None, features=None, transform=None, name=
                               f"(or labels followed by {len(missions)} mission logits)")
     label_missions = {l: (kg.mission_of(l) if l in known else "other_attack") for l in labs}
     arena = probe_arena(data)
-    meta = {"name": name or Path(out).name, "features": feats, "window": window, "transform": _transform(transform, len(feats)),
-            "input": s["input"], "output": s["output"], "heads": heads, "labels": labs, "missions": missions,
-            "label_missions": label_missions, "kg_version": kg.version, "arena_bytes": arena, "ops": s["ops"],
-            "macs": s["macs"], "params": s["params"], "weight_bytes": s["weight_bytes"], "tools": _tools(),
-            "source": {"kind": "export", "file": src.name}}
-    card = (f"# {meta['name']}: user model exported by packetclip\n\nExported from `{src.name}` with `packetclip export`. "
-            f"{s['weight_bytes']} weight bytes, {s['macs']} MACs, TFLM arena {arena} bytes, ops {', '.join(s['ops'])}.\n"
-            "Data, split, metrics, limits and intended use: as documented by the model's author; run "
-            "`packetclip verify` on it with `--data FLOWS.csv` to measure it.\n")
-    bundle = write_bundle(out, data, meta, card)
+    meta = {**_common_meta(src, s, arena, name, out), "features": feats, "window": window,
+            "transform": _transform(transform, len(feats)), "heads": heads, "labels": labs, "missions": missions,
+            "label_missions": label_missions, "kg_version": kg.version}
+    bundle = write_bundle(out, data, meta, _card(meta, src, s, arena, True))
     log(f"wrote {out}: {len(labs)} classes, {window}x{len(feats)} input, {s['weight_bytes']} weight B, arena {arena} B, "
         f"sha256 {bundle.sha256[:16]}")
     return bundle

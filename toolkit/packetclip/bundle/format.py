@@ -1,26 +1,36 @@
-"""The bundle folder and its model.json (format 1).
+"""The bundle folder and its model.json (format 2; format 1 bundles are read too).
 
-model.json keys:
-  format          1
+A bundle is either a *flow* model (it takes canonical flow features and says how to turn
+them into its int8 input, and what its outputs mean: the flow metadata below) or a *generic*
+int8 model (any input and output, e.g. an MLPerf Tiny model: no flow metadata). `Bundle.is_flow`
+tells which; the flow keys are all present or all absent. Format 1 (packetclip before generic
+bundles) always had them.
+
+model.json keys, every bundle:
+  format          2
   name            short identifier
+  kind            "flow" or "generic" (format 1: always flow)
   tflite_sha256   sha256 of model.tflite (hex); the firmware reports it in INFO
+  input           {"shape": [...], "scale": float, "zero_point": int}     int8
+  output          {"shape": [...], "scale": float, "zero_point": int}     int8
+  arena_bytes     TFLM arena measured on the host
+  ops             builtin op names used, e.g. ["FULLY_CONNECTED"]
+  macs, params, weight_bytes
+  tools           versions of the tools that made it
+  source          optional: where it came from ({"kind": "export", "file": ...} or distill's)
+  metrics         optional: measured metrics of this bundle (TFLM int8, test split)
+
+flow metadata (flow bundles only):
   features        canonical feature names, in input order for one flow
   window          flows per input (1 for a single-flow model); the input is [window, features] row-major
   transform       {"kind": "signed_log1p_standardize", "mean": [...], "std": [...], "clip": float}
                   x -> clip((sign(x) * log1p(|x|) - mean) / std, -clip, clip), per feature
-  input           {"shape": [...], "scale": float, "zero_point": int}     int8
-  output          {"shape": [...], "scale": float, "zero_point": int}     int8
   heads           {"classes": [start, stop], "missions": [start, stop] | null,
                    "embedding": [start, stop] | null}: slices of the flattened output (logits)
   labels          class names, in output order
   missions        mission names, in output order (dos, brute_force, reconnaissance, other_attack, benign)
   label_missions  {label: mission}
-  kg_version      version of the knowledge graph the labels come from
-  arena_bytes     TFLM arena measured on the host
-  ops             builtin op names used, e.g. ["FULLY_CONNECTED"]
-  macs, params, weight_bytes
-  tools           versions of the tools that made it
-  metrics         optional: measured metrics of this bundle (TFLM int8, test split)
+  kg_version      version of the knowledge graph the labels come from (optional)
 """
 
 import hashlib
@@ -33,9 +43,10 @@ import numpy as np
 from packetclip.errors import PacketclipError
 from packetclip.fsutil import atomic_dir
 
-FORMAT = 1
-REQUIRED = ("format", "name", "tflite_sha256", "features", "window", "transform", "input",
-            "output", "heads", "labels", "missions", "label_missions", "ops")
+FORMAT = 2
+READS = (1, 2)
+REQUIRED = ("format", "name", "tflite_sha256", "input", "output", "ops")
+FLOW_KEYS = ("features", "window", "transform", "heads", "labels", "missions", "label_missions")
 
 
 @dataclass
@@ -47,6 +58,15 @@ class Bundle:
     @property
     def sha256(self):
         return self.meta["tflite_sha256"]
+
+    @property
+    def is_flow(self):
+        """True for a flow model (canonical flow features in, classes/missions out)."""
+        return all(k in self.meta for k in FLOW_KEYS)
+
+    @property
+    def input_size(self):
+        return int(np.prod(self.input_shape))
 
     @property
     def input_shape(self):
@@ -98,11 +118,7 @@ def load_bundle(path):
         meta = json.loads(mj.read_text())
     except json.JSONDecodeError as exc:
         raise PacketclipError(f"{mj}: not valid JSON at line {exc.lineno}; regenerate the bundle") from None
-    for key in REQUIRED:
-        if key not in meta:
-            raise PacketclipError(f"{mj}: field '{key}' is missing; regenerate the bundle with this packetclip version")
-    if meta["format"] != FORMAT:
-        raise PacketclipError(f"{mj}: field 'format' is {meta['format']}, this packetclip reads format {FORMAT}")
+    _check_keys(meta, mj)
     data = mt.read_bytes()
     digest = hashlib.sha256(data).hexdigest()
     if digest != meta["tflite_sha256"]:
@@ -110,14 +126,34 @@ def load_bundle(path):
     return Bundle(path=path, meta=meta, tflite=data)
 
 
+def _check_keys(meta, where):
+    if meta.get("format") not in READS:
+        raise PacketclipError(f"{where}: field 'format' is {meta.get('format')}, this packetclip reads formats "
+                              f"{', '.join(map(str, READS))}; regenerate the bundle or update packetclip")
+    required = REQUIRED + (FLOW_KEYS if meta["format"] == 1 else ())
+    for key in required:
+        if key not in meta:
+            raise PacketclipError(f"{where}: field '{key}' is missing; regenerate the bundle with this packetclip version")
+    present = [k for k in FLOW_KEYS if k in meta]
+    if present and len(present) != len(FLOW_KEYS):
+        missing = [k for k in FLOW_KEYS if k not in meta]
+        raise PacketclipError(f"{where}: has flow field '{present[0]}' but not '{missing[0]}'; a flow bundle needs all of "
+                              f"{', '.join(FLOW_KEYS)} (a generic bundle none)")
+    kind = meta.get("kind", "flow" if present else "generic")
+    if kind != ("flow" if present else "generic"):
+        raise PacketclipError(f"{where}: field 'kind' is {kind!r} but the flow fields are {'present' if present else 'absent'}")
+
+
 def write_bundle(path, tflite, meta, card=None):
     """Write a bundle atomically: the folder appears whole or not at all."""
     meta = dict(meta)
     meta["format"] = FORMAT
     meta["tflite_sha256"] = hashlib.sha256(tflite).hexdigest()
-    missing = [k for k in REQUIRED if k not in meta]
-    if missing:
-        raise ValueError(f"bundle metadata lacks {missing}")
+    meta.setdefault("kind", "flow" if all(k in meta for k in FLOW_KEYS) else "generic")
+    try:
+        _check_keys(meta, "bundle metadata")
+    except PacketclipError as exc:
+        raise ValueError(str(exc)) from None
     with atomic_dir(path) as tmp:
         (tmp / "model.tflite").write_bytes(tflite)
         (tmp / "model.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")

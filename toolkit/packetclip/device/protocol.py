@@ -1,4 +1,4 @@
-"""Serial protocol v1 (docs/protocol.md), host side: COBS frames, CRC-32, message bodies.
+"""Serial protocol v2 (docs/protocol.md), host side: COBS frames, CRC-32, message bodies.
 
 The C side is firmware/core/; both follow docs/protocol.md. Pure Python, no I/O here:
 the session client (device/session.py) feeds bytes in and writes encoded frames out.
@@ -8,8 +8,10 @@ import struct
 import zlib
 from dataclasses import dataclass, field
 
-PROTO_VERSION = 1
-MAX_BODY = 1024  # PC_MAX_BODY: the largest body any firmware accepts or sends
+PROTO_VERSION = 2
+# No protocol maximum: a device accepts requests up to the body length its INFO announces
+# (MAX_REQUEST_BODY); replies are as long as the model's output needs.
+V1_MAX_BODY = 1024   # what a v1 device accepted at most (a v1 device sends no records)
 
 # message types
 HELLO = 0x01
@@ -18,10 +20,15 @@ INFER = 0x02
 RESULT = 0x82
 STATS = 0x03
 STATS_REPLY = 0x83
+LOAD = 0x04
+LOADED = 0x84
+RUN = 0x05
+# reserved for later versions: FLOW 0x06 -> 0x86, PROTOTYPES 0x07 -> 0x87
 ERROR = 0x7F
-TYPE_NAMES = {HELLO: "HELLO", INFO: "INFO", INFER: "INFER", RESULT: "RESULT",
-              STATS: "STATS", STATS_REPLY: "STATS_REPLY", ERROR: "ERROR"}
-REPLY_TO = {HELLO: INFO, INFER: RESULT, STATS: STATS_REPLY}
+TYPE_NAMES = {HELLO: "HELLO", INFO: "INFO", INFER: "INFER", RESULT: "RESULT", STATS: "STATS",
+              STATS_REPLY: "STATS_REPLY", LOAD: "LOAD", LOADED: "LOADED", RUN: "RUN", ERROR: "ERROR"}
+REPLY_TO = {HELLO: INFO, INFER: RESULT, STATS: STATS_REPLY, LOAD: LOADED, RUN: RESULT}
+LOAD_HEADER = 4      # u32 offset
 
 # ERROR codes
 ERR_BAD_CRC = 1
@@ -30,8 +37,19 @@ ERR_TOO_LONG = 3
 ERR_UNKNOWN_TYPE = 4
 ERR_BAD_LENGTH = 5
 ERR_ENGINE = 6
+ERR_BAD_OFFSET = 7
+ERR_NOT_LOADED = 8
 ERROR_NAMES = {ERR_BAD_CRC: "BAD_CRC", ERR_BAD_FRAME: "BAD_FRAME", ERR_TOO_LONG: "TOO_LONG",
-               ERR_UNKNOWN_TYPE: "UNKNOWN_TYPE", ERR_BAD_LENGTH: "BAD_LENGTH", ERR_ENGINE: "ENGINE"}
+               ERR_UNKNOWN_TYPE: "UNKNOWN_TYPE", ERR_BAD_LENGTH: "BAD_LENGTH", ERR_ENGINE: "ENGINE",
+               ERR_BAD_OFFSET: "BAD_OFFSET", ERR_NOT_LOADED: "NOT_LOADED"}
+
+# INFO extension records: (u8 tag, u8 length, value), after the v1 fields, to the end of the body
+REC_MAX_REQUEST_BODY = 1     # u16
+REC_TENSOR_BYTES = 2         # u32 input_bytes, u32 output_bytes (when either exceeds 65535)
+REC_TEMPORAL = 3             # reserved: u16 window W, u16 host-table capacity N, u32 table bytes
+REC_PROTOTYPES = 4           # reserved: text-mission prototypes
+RECORD_NAMES = {REC_MAX_REQUEST_BODY: "max_request_body", REC_TENSOR_BYTES: "tensor_bytes",
+                REC_TEMPORAL: "temporal", REC_PROTOTYPES: "prototypes"}
 
 ENGINE_AOT = 1
 ENGINE_TFLM = 2
@@ -122,8 +140,6 @@ def max_encoded_len(body_len):
 def encode_frame(type_, seq, body=b""):
     """A complete wire frame: COBS(type, seq, body, crc) followed by the 0x00 delimiter."""
     body = bytes(body)
-    if len(body) > MAX_BODY:
-        raise ValueError(f"body of {len(body)} bytes exceeds the protocol maximum {MAX_BODY}")
     raw = bytes((type_ & 0xFF, seq & 0xFF)) + body
     raw += struct.pack("<I", crc32(raw))
     return cobs_encode(raw) + b"\x00"
@@ -208,6 +224,13 @@ class Info:
     output_shape: tuple = field(default_factory=tuple)
     board: str = ""
     firmware_version: str = ""
+    records: dict = field(default_factory=dict)   # extension records: tag -> raw value bytes
+
+    @property
+    def max_request_body(self):
+        """The longest request body the device takes (a v2 device says; else the model's input)."""
+        v = self.records.get(REC_MAX_REQUEST_BODY)
+        return struct.unpack("<H", v)[0] if v is not None and len(v) == 2 else self.input_bytes
 
     @property
     def engine_name(self):
@@ -221,17 +244,31 @@ class Info:
         d = dict(self.__dict__)
         d["input_shape"], d["output_shape"] = list(self.input_shape), list(self.output_shape)
         d["engine_name"], d["counter_name"] = self.engine_name, self.counter_name
+        d["records"] = {RECORD_NAMES.get(k, str(k)): v.hex() for k, v in self.records.items()}
+        d["max_request_body"] = self.max_request_body
         return d
+
+
+def pack_hello(version=PROTO_VERSION):
+    """HELLO body: the host's protocol version (a v1 host sends an empty body)."""
+    return struct.pack("<H", version)
+
+
+def pack_records(records):
+    out = bytearray()
+    for tag, value in sorted(records.items()):
+        out += bytes((tag, len(value))) + bytes(value)
+    return bytes(out)
 
 
 _INFO_HEAD = struct.Struct("<HBBII32sHHfifi")
 
 
 def pack_info(info):
-    """Info -> INFO body (what the firmware sends; used by tests and the fault shim)."""
+    """Info -> INFO body (what the firmware sends; used by tests)."""
     out = bytearray(_INFO_HEAD.pack(
         info.proto_version, info.engine, info.counter_kind, info.counter_hz, info.arena_bytes,
-        bytes.fromhex(info.model_sha256), info.input_bytes, info.output_bytes,
+        bytes.fromhex(info.model_sha256), min(info.input_bytes, 0xFFFF), min(info.output_bytes, 0xFFFF),
         info.input_scale, info.input_zero_point, info.output_scale, info.output_zero_point))
     for shape in (info.input_shape, info.output_shape):
         out.append(len(shape))
@@ -240,11 +277,12 @@ def pack_info(info):
         b = s.encode("ascii")
         out.append(len(b))
         out += b
-    return bytes(out)
+    return bytes(out) + pack_records(info.records)
 
 
 def parse_info(body):
-    """INFO body -> Info; FrameError if it is truncated or has trailing bytes."""
+    """INFO body -> Info: the v1 fields, then extension records to the end (unknown tags are
+    kept, not interpreted); FrameError if anything is truncated."""
     body = bytes(body)
     try:
         v = _INFO_HEAD.unpack_from(body, 0)
@@ -265,10 +303,45 @@ def parse_info(body):
             pos += n
     except (struct.error, IndexError):
         raise FrameError(f"INFO body of {len(body)} bytes is truncated", code=ERR_BAD_LENGTH) from None
-    if pos != len(body):
-        raise FrameError(f"INFO body has {len(body) - pos} trailing bytes", code=ERR_BAD_LENGTH)
-    return Info(v[0], v[1], v[2], v[3], v[4], v[5].hex(), v[6], v[7], v[8], v[9], v[10], v[11],
-                tuple(shapes[0]), tuple(shapes[1]), strings[0], strings[1])
+    records = {}
+    while pos < len(body):
+        if pos + 2 > len(body) or pos + 2 + body[pos + 1] > len(body):
+            raise FrameError(f"INFO record at byte {pos} is truncated", code=ERR_BAD_LENGTH)
+        records[body[pos]] = body[pos + 2:pos + 2 + body[pos + 1]]
+        pos += 2 + body[pos + 1]
+    info = Info(v[0], v[1], v[2], v[3], v[4], v[5].hex(), v[6], v[7], v[8], v[9], v[10], v[11],
+                tuple(shapes[0]), tuple(shapes[1]), strings[0], strings[1], records)
+    tb = records.get(REC_TENSOR_BYTES)
+    if tb is not None and len(tb) == 8:
+        info.input_bytes, info.output_bytes = struct.unpack("<II", tb)
+    return info
+
+
+def pack_load(offset, data):
+    """LOAD body: u32 offset into the input tensor, then the bytes to write there."""
+    return struct.pack("<I", offset) + bytes(data)
+
+
+def parse_loaded(body):
+    """LOADED body -> input bytes loaded so far."""
+    body = bytes(body)
+    if len(body) != 4:
+        raise FrameError(f"LOADED body of {len(body)} bytes; expected 4", code=ERR_BAD_LENGTH)
+    return struct.unpack("<I", body)[0]
+
+
+def input_frames(x, max_body):
+    """The requests that send one input: INFER when it fits the device's body limit, else
+    LOADs of at most max_body - 4 bytes each and a RUN naming the input by its CRC-32.
+    [(type, body)]."""
+    x = bytes(x)
+    if len(x) <= max_body:
+        return [(INFER, x)]
+    step = max_body - LOAD_HEADER
+    if step < 1:
+        raise ValueError(f"a device body limit of {max_body} bytes cannot carry LOAD chunks")
+    return ([(LOAD, pack_load(o, x[o:o + step])) for o in range(0, len(x), step)]
+            + [(RUN, struct.pack("<I", crc32(x)))])
 
 
 def pack_result(counter_delta, output):

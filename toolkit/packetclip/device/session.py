@@ -6,22 +6,26 @@
         counters, outputs = s.infer(inputs_int8, window=16)
         print(s.stats(), s.link.to_dict())
 
-Requests are pipelined: up to `window` INFER frames are outstanding, each with its own seq
-(1..255; 0 is what the device uses for errors it cannot attribute). A reply is accepted only
-when it decodes, its CRC matches, its type and length are right and its seq is outstanding.
+Requests are pipelined: up to `window` frames are outstanding, each with its own seq (1..255;
+0 is what the device uses for errors it cannot attribute). One inference is one job: an INFER
+when the input fits the body limit the device announced in INFO, else LOAD chunks and a RUN;
+the job is done when its RESULT arrives. A reply is accepted only when it decodes, its CRC
+matches, its type and length are right and its seq is outstanding.
 
-Recovery. After a damaged reply, ERROR BAD_CRC/BAD_FRAME/TOO_LONG, a boot line or a timeout,
-the session sends a lone 0x00 (ends any partial frame on the device) and a HELLO, and reads
-until that HELLO's INFO arrives. The device answers in order, so the INFO is a barrier: every
-request sent before it has been answered or lost, and no stale reply can arrive later. Valid
-replies seen on the way are still accepted. Then the INFO is checked against the first one
-(a rebooted device must run the same model) and every request still unanswered is sent again
-with a fresh seq. A seq is reused only after 254 others, and at most `window` requests plus one
-HELLO are ever in flight past a barrier, so a late reply can never be taken for another.
+Recovery. After a damaged reply, ERROR BAD_CRC/BAD_FRAME/TOO_LONG (or BAD_OFFSET/NOT_LOADED,
+which follow a lost chunk), a boot line or a timeout, the session sends a lone 0x00 (ends any
+partial frame on the device) and a HELLO, and reads until that HELLO's INFO arrives. The device
+answers in order, so the INFO is a barrier: every request sent before it has been answered or
+lost, and no stale reply can arrive later. Valid replies seen on the way are still accepted.
+Then the INFO is checked against the first one (a rebooted device must run the same model) and
+every unfinished job is sent again from its first frame with fresh seqs. A seq is reused only
+after 254 others, and at most `window` requests plus one HELLO are ever in flight past a
+barrier, so a late reply can never be taken for another.
 """
 
 import select
 import socket
+import struct
 import time
 from collections import deque
 from dataclasses import asdict, dataclass, field
@@ -32,6 +36,7 @@ from packetclip.device import protocol as P
 from packetclip.errors import PacketclipError
 
 MAX_WINDOW = 64
+MAX_JOB_RETRIES = 16    # restarts of one input after refused chunks before giving up
 
 
 class DeviceError(PacketclipError):
@@ -127,9 +132,10 @@ class Session:
         self.ser.write(data)
         self.link.tx_bytes += len(data)
 
-    def _send(self, type_, body=b""):
-        self._seq = self._seq % 255 + 1          # 1..255, never 0
-        self._write(P.encode_frame(type_, self._seq, body))
+    def _next_seq(self):
+        """The next seq (1..255, never 0), counted as one frame sent at this moment."""
+        self._seq = self._seq % 255 + 1
+        self._sent_at[self._seq] = time.monotonic()
         self.link.tx_frames += 1
         return self._seq
 
@@ -184,17 +190,18 @@ class Session:
                     self._on_boot(val)
                     if val.get("proto") not in (None, P.PROTO_VERSION):
                         raise DeviceError(f"device speaks protocol {val.get('proto')}, this packetclip speaks {P.PROTO_VERSION}; "
-                                          "update the firmware or packetclip")
+                                          "update the firmware (packetclip build + flash) or packetclip")
                     return val
         return None
 
     def hello(self):
         """HELLO -> INFO (retried); remembers the first INFO to check the device against later."""
-        return self._barrier("handshake", {}, None, None, None, None)[0]
+        return self._barrier("handshake", None)[0]
 
     def _check_info(self, info):
         if info.proto_version != P.PROTO_VERSION:
-            raise DeviceError(f"device speaks protocol {info.proto_version}, this packetclip speaks {P.PROTO_VERSION}")
+            raise DeviceError(f"device speaks protocol {info.proto_version}, this packetclip speaks {P.PROTO_VERSION}; "
+                              "update the firmware (packetclip build + flash) or packetclip")
         if self.info is None:
             self.info = info
         elif (info.model_sha256, info.input_shape, info.output_shape) != (self.info.model_sha256, self.info.input_shape, self.info.output_shape):
@@ -203,7 +210,7 @@ class Session:
 
     def stats(self):
         """STATS -> dict of the device's counters."""
-        return self._run([(P.STATS, b"")], window=1, expect=P.STATS_REPLY, parse=P.parse_stats)[0]
+        return self._run([[(P.STATS, b"")]], 1, P.parse_stats)[0]
 
     # -- inference -----------------------------------------------------------------------
     def infer(self, inputs, window=16, progress=None):
@@ -215,8 +222,9 @@ class Session:
             raise PacketclipError(f"inputs have {X.shape[1]} bytes per row, the device expects {self.info.input_bytes}")
         nout = self.info.output_bytes
         window = max(1, min(int(window), MAX_WINDOW))
-        parse = lambda body: P.parse_result(body, nout)  # noqa: E731
-        res = self._run([(P.INFER, X[i].tobytes()) for i in range(len(X))], window, P.RESULT, parse, progress)
+        limit = self.info.max_request_body
+        jobs = [P.input_frames(X[i].tobytes(), limit) for i in range(len(X))]
+        res = self._run(jobs, window, lambda body: P.parse_result(body, nout), progress)
         counters = np.array([r[0] for r in res], dtype=np.uint32)
         outs = np.frombuffer(b"".join(r[1] for r in res), dtype=np.int8).reshape(len(res), nout) if res else np.zeros((0, nout), np.int8)
         return counters, outs
@@ -236,22 +244,19 @@ class Session:
             t += 3.0 * (in_flight_bytes + 256) / self.link_bps
         return t
 
-    def _run(self, reqs, window, expect, parse, progress=None):
-        n = len(reqs)
-        results = [None] * n
-        pending = deque(range(n))
-        outst = {}                     # seq -> request index
-        wire_len = [len(P.encode_frame(t, 1, b)) for t, b in reqs]
-        done, last_progress, recoveries = 0, time.monotonic(), 0
-        while done < n:
+    def _run(self, jobs, window, parse, progress=None):
+        """Send every job's frames pipelined; the reply to a job's last frame is parsed into
+        its result. Returns the results in job order."""
+        b = _Batch(jobs, parse, progress)
+        last_progress, recoveries = time.monotonic(), 0
+        while b.done < len(jobs):
             batch = bytearray()
-            while pending and len(outst) < window:
-                i = pending.popleft()
-                self._seq = self._seq % 255 + 1
-                batch += P.encode_frame(reqs[i][0], self._seq, reqs[i][1])
-                outst[self._seq] = i
-                self._sent_at[self._seq] = time.monotonic()
-                self.link.tx_frames += 1
+            while b.pending and len(b.outst) < window:
+                j, k = b.pending.popleft()
+                seq = self._next_seq()
+                batch += P.encode_frame(jobs[j][k][0], seq, jobs[j][k][1])
+                b.outst[seq] = (j, k)
+                b.started.add(j)
             if batch:
                 self._write(bytes(batch))
             trouble = None
@@ -263,28 +268,26 @@ class Session:
                 elif kind == "bad":
                     trouble = trouble or "damaged reply"
                 else:
-                    got = self._accept(val, outst, expect, parse, results)
-                    if got is True:
-                        done += 1
+                    got = self._accept(val, b)
+                    if got is True or got == "ack":
                         last_progress = time.monotonic()
-                        if progress:
-                            progress(1)
                     elif got:
                         trouble = trouble or got
-            if done < n and not trouble and outst and \
-                    time.monotonic() - last_progress > self._round_timeout(sum(wire_len[i] for i in outst.values())):
+            if b.done < len(jobs) and not trouble and b.outst and \
+                    time.monotonic() - last_progress > self._round_timeout(sum(b.wire_len(*v) for v in b.outst.values())):
                 self.link.timeouts += 1
                 trouble = "timeout"
-            if trouble and done < n:
+            if trouble and b.done < len(jobs):
                 recoveries += 1
                 if self.max_recoveries is not None and recoveries > self.max_recoveries:
                     raise LinkLost(f"gave up after {recoveries - 1} recoveries (last: {trouble}); check the link")
-                done += self._recover(trouble, outst, pending, expect, parse, results, progress)
+                self._recover(trouble, b)
                 last_progress = time.monotonic()
-        return results
+        return b.results
 
-    def _accept(self, f, outst, expect, parse, results):
-        """True if `f` answers an outstanding request; a trouble string; or None (dropped)."""
+    def _accept(self, f, b):
+        """True if `f` finishes a job, "ack" if it answers an earlier frame of one, a trouble
+        string, or None (dropped)."""
         if f.type == P.ERROR:
             try:
                 code, req_type = P.parse_error(f.body)
@@ -295,50 +298,70 @@ class Session:
             self.link.device_errors[name] = self.link.device_errors.get(name, 0) + 1
             if code in (P.ERR_BAD_CRC, P.ERR_BAD_FRAME, P.ERR_TOO_LONG):
                 return f"device saw a damaged request ({name})"
-            if f.seq in outst:
-                raise DeviceError(f"device answered ERROR {name} to request {outst[f.seq]} "
+            if f.seq in b.outst:
+                j = b.outst[f.seq][0]
+                if code in (P.ERR_BAD_OFFSET, P.ERR_NOT_LOADED):   # a chunk of this input was lost
+                    b.retries[j] = b.retries.get(j, 0) + 1
+                    b.acked.pop(j, None)                          # load it again from the start
+                    if b.retries[j] <= MAX_JOB_RETRIES:
+                        return f"device lost a chunk of input {j} ({name})"
+                raise DeviceError(f"device answered ERROR {name} to request {j} "
                                   f"({P.TYPE_NAMES.get(req_type, req_type)}); "
                                   + ("the firmware's engine failed" if code == P.ERR_ENGINE else "firmware and host disagree on the protocol"))
             self.link.dropped += 1
             return None
-        i = outst.get(f.seq)
-        if i is None or f.type != expect:
+        slot = b.outst.get(f.seq)
+        if slot is None or f.type != P.REPLY_TO.get(b.jobs[slot[0]][slot[1]][0]):
             if f.seq in self._answered:
                 self.link.duplicates += 1
             else:
                 self.link.dropped += 1
             return None
+        j, k = slot
+        final = k == len(b.jobs[j]) - 1
         try:
-            value = parse(f.body)
+            if final:
+                value = b.parse(f.body)
+            else:   # LOADED: the device must have exactly the bytes sent so far
+                t, body = b.jobs[j][k]
+                if P.parse_loaded(f.body) != struct.unpack_from("<I", body)[0] + len(body) - P.LOAD_HEADER:
+                    raise P.FrameError("LOADED count does not match the chunk")
         except P.FrameError:
             self.link.rx_bad += 1
             return "reply of the wrong length"
-        results[i] = value
-        del outst[f.seq]
+        del b.outst[f.seq]
         self._rtt(f.seq)
         self._answered.append(f.seq)
         self.link.accepted += 1
+        if not final:
+            b.acked[j] = k
+            return "ack"
+        b.acked.pop(j, None)
+        b.results[j] = value
+        b.done += 1
+        b.started.discard(j)
+        if b.progress:
+            b.progress(1)
         return True
 
-    def _barrier(self, why, outst, expect, parse, results, progress):
+    def _barrier(self, why, b):
         """Send 0x00 + HELLO and read until an INFO answers one of this barrier's HELLOs.
 
-        Valid replies to outstanding requests met on the way are accepted. A damaged chunk
-        or a device error may have been our INFO or HELLO, so another HELLO goes out (at most
-        once per round-trip time); silence for a round timeout does the same. Returns
-        (Info, replies accepted)."""
-        hellos, accepted = set(), 0
+        Valid replies to outstanding requests of batch `b` met on the way are accepted. A
+        damaged chunk or a device error may have been our INFO or HELLO, so another HELLO goes
+        out (at most once per round-trip time); silence for a round timeout does the same.
+        Returns (Info, jobs finished on the way)."""
+        hellos, finished = set(), 0
         give_up = time.monotonic() + self.give_up_s
         last_send = 0.0
+        outst = b.outst if b is not None else {}
 
         def send():
             nonlocal last_send
-            self._seq = self._seq % 255 + 1
-            seq = self._seq
-            self._write(b"\x00" + P.encode_frame(P.HELLO, seq))   # one write: no Nagle stall
-            self.link.tx_frames += 1
+            seq = self._next_seq()
+            self._write(b"\x00" + P.encode_frame(P.HELLO, seq, P.pack_hello()))   # one write: no Nagle stall
             hellos.add(seq)
-            self._sent_at[seq] = last_send = time.monotonic()
+            last_send = self._sent_at[seq]
 
         send()
         resend = False
@@ -347,7 +370,7 @@ class Session:
             if now > give_up:
                 raise LinkLost(f"the device stopped answering ({why}) for {self.give_up_s:.0f} s; "
                                "check the link, the baud rate and that packetclip firmware runs there")
-            if now - last_send > self._round_timeout(256 * (len(outst) + 1)):
+            if now - last_send > self._round_timeout(300 * (len(outst) + 1)):
                 self.link.timeouts += 1
                 send()
             gap = max(0.002, 2 * (self._srtt or 0.0))
@@ -373,32 +396,58 @@ class Session:
                     self.link.accepted += 1
                     self._rtt(val.seq)
                     self._check_info(info)
-                    return info, accepted
+                    return info, finished
                 if val.type == P.ERROR:
                     try:
                         code, _ = P.parse_error(val.body)
                     except P.FrameError:
                         self.link.rx_bad += 1
                         continue
+                    name = P.ERROR_NAMES.get(code, str(code))
                     if code in (P.ERR_BAD_CRC, P.ERR_BAD_FRAME, P.ERR_TOO_LONG):
-                        name = P.ERROR_NAMES[code]
                         self.link.device_errors[name] = self.link.device_errors.get(name, 0) + 1
                         resend = True
                         continue
-                if expect is not None and self._accept(val, outst, expect, parse, results) is True:
-                    accepted += 1
-                    if progress:
-                        progress(1)
-                elif expect is None:
+                    if code in (P.ERR_BAD_OFFSET, P.ERR_NOT_LOADED) and val.seq in outst:
+                        self.link.device_errors[name] = self.link.device_errors.get(name, 0) + 1
+                        b.acked.pop(outst[val.seq][0], None)   # that input restarts from its first chunk
+                        continue
+                if b is not None and self._accept(val, b) is True:
+                    finished += 1
+                elif b is None:
                     self.link.dropped += 1
 
-    def _recover(self, why, outst, pending, expect, parse, results, progress):
-        """Barrier, check the device, requeue what is unanswered with new seqs."""
+    def _recover(self, why, b):
+        """Barrier, check the device, send every unfinished job again: from the frame after
+        its last acknowledged LOAD (the device keeps a partly loaded input across a HELLO), or
+        from its first frame when the device rebooted or refused a chunk or the RUN."""
         self.link.recoveries += 1
-        self.log(f"recovering: {why}; {len(outst)} request(s) outstanding")
-        _, accepted = self._barrier(why, outst, expect, parse, results, progress)
-        again = sorted(outst.values())   # oldest first, back to the front of the queue
-        outst.clear()
-        self.link.resent += len(again)
-        pending.extendleft(reversed(again))
-        return accepted
+        self.log(f"recovering: {why}; {len(b.outst)} request(s) outstanding")
+        reboots = self.link.reboots
+        self._barrier(why, b)
+        if why == "boot line" or self.link.reboots != reboots:
+            b.acked.clear()
+        b.outst.clear()
+        restart = sorted(b.started)
+        b.started.clear()
+        self.link.resent += len(restart)
+        again = set(restart)
+        frames = [(j, k) for j in restart for k in range(b.acked.get(j, -1) + 1, len(b.jobs[j]))]
+        b.pending = deque(frames + [(j, k) for j, k in b.pending if j not in again])
+
+class _Batch:
+    """The state of one pipelined run: jobs (lists of (type, body) frames), what is pending,
+    outstanding (seq -> (job, frame)), started but unfinished, and the results."""
+
+    def __init__(self, jobs, parse, progress):
+        self.jobs, self.parse, self.progress = jobs, parse, progress
+        self.results = [None] * len(jobs)
+        self.pending = deque((j, k) for j in range(len(jobs)) for k in range(len(jobs[j])))
+        self.outst, self.started, self.retries, self.acked, self.done = {}, set(), {}, {}, 0
+        self._wire = {}
+
+    def wire_len(self, j, k):
+        key = (j, k)
+        if key not in self._wire:
+            self._wire[key] = P.max_encoded_len(len(self.jobs[j][k][1])) + 1
+        return self._wire[key]
