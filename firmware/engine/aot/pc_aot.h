@@ -80,9 +80,10 @@ void pc_aot_fc(const pc_aot_fc_t *p, const int8_t *in, int8_t *out, void *scratc
  * row k = ((ky * k_w) + kx) * filter_in_c + c holds the input at that tap, or the input zero
  * point where the tap is padding. Weights packed per group in pairs of output channels (an
  * odd last channel of a group is paired with a zero row): for each chunk of 4 of the k_pad
- * rows (k zero-padded to a multiple of 8), 4 bytes of channel 2j then 4 of 2j+1. bias (one
- * per output channel) holds bias - input_zero_point * sum(filter of that channel), so padding
- * taps carrying the zero point contribute nothing, as in TFLM. */
+ * rows (k zero-padded to a multiple of 8), 4 bytes of channel 2j then 4 of 2j+1. bias, laid
+ * out like the rows (per group, per_group rounded up to even), holds bias - input_zero_point
+ * * sum(filter of that channel), so padding taps carrying the zero point contribute nothing,
+ * as in TFLM. */
 typedef struct {
     const int8_t *w;
     const int32_t *bias;
@@ -96,24 +97,31 @@ typedef struct {
     int8_t act_min, act_max;
     uint8_t flags;
 } pc_aot_conv_t;
-/* scratch (DSP path): 2 * k_pad int16 (two im2col rows), 4-byte aligned */
+/* scratch (DSP path): two interleaved im2col rows (4 * k_pad bytes), k_pad bytes, then
+ * 4 * (per_group + 1) int32 accumulators, 4-byte aligned */
 void pc_aot_conv(const pc_aot_conv_t *p, const int8_t *in, int8_t *out, void *scratch);
 
-/* DEPTHWISE_CONV_2D, NHWC. Weights in TFLite layout [k_h][k_w][out_c]; output channel
- * oc = ic * depth_mult + m. bias as for CONV_2D (folded with the input zero point, so
- * padding taps read the zero point and contribute nothing). */
+/* DEPTHWISE_CONV_2D, NHWC; output channel oc = ic * depth_mult + m. Weights as int16, packed
+ * for SMLAD over pairs of taps: output channels in quads (zero-padded to a multiple of 4); for
+ * quad g, first each pair j of taps as four words (w[2j][4g + i], w[2j + 1][4g + i]) for
+ * i = 0..3 (low half first), then, for an odd tap count, the last tap as two words
+ * (w[t][4g], w[t][4g + 2]), (w[t][4g + 1], w[t][4g + 3]). bias as for CONV_2D but one per
+ * channel (folded with the input zero point, so padding taps read the zero point and add
+ * nothing). */
 typedef struct {
-    const int8_t *w;
+    const int16_t *w;
     const int32_t *bias;
     const pc_aot_rq_t *rq;        /* out_c entries */
     uint16_t batches, in_h, in_w, in_c, out_h, out_w, out_c, k_h, k_w;
     uint8_t stride_h, stride_w, dil_h, dil_w, pad_h, pad_w;
     uint16_t depth_mult;
+    uint16_t tap_pairs;           /* (k_h * k_w) / 2 */
+    uint8_t odd_tap;              /* (k_h * k_w) & 1 */
     int16_t in_zp, out_zp;
     int8_t act_min, act_max;
     uint8_t flags;
 } pc_aot_dwconv_t;
-/* scratch (DSP path): in_c bytes (a row of zero points), 4-byte aligned */
+/* scratch (DSP path): in_c bytes (a row of zero points) rounded up to 4, then out_c int32 */
 void pc_aot_dwconv(const pc_aot_dwconv_t *p, const int8_t *in, int8_t *out, void *scratch);
 
 /* ADD and MUL with broadcasting: the generator gives the output shape (4-D, padded with 1s)

@@ -22,6 +22,24 @@ static inline uint32_t pc_sxtb16_ror8(uint32_t x) {
 #define pc_smlabb(a, b, acc) __smlabb((a), (b), (acc))
 #define pc_smlatt(a, b, acc) __smlatt((a), (b), (acc))
 #define pc_ssat8(x) __ssat((x), 8)
+/* acc + the sign-extended bytes 0 and 2 (sxtab16) or 1 and 3 (ror8) of x, per halfword */
+static inline uint32_t pc_sxtab16(uint32_t acc, uint32_t x) { return __sxtab16(acc, x); }
+static inline uint32_t pc_sxtab16_ror8(uint32_t acc, uint32_t x) {
+    uint32_t r;
+    __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(acc), "r"(x));
+    return r;
+}
+/* (lo half of a, lo half of b) and (hi half of a, hi half of b) */
+static inline uint32_t pc_pkhbt(uint32_t a, uint32_t b) {
+    uint32_t r;
+    __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(r) : "r"(a), "r"(b));
+    return r;
+}
+static inline uint32_t pc_pkhtb(uint32_t a, uint32_t b) {
+    uint32_t r;
+    __asm__("pkhtb %0, %2, %1, asr #16" : "=r"(r) : "r"(a), "r"(b));
+    return r;
+}
 /* (a * b + 2^31) >> 32, the rounded high word of the signed product */
 static inline int32_t pc_smmulr(int32_t a, int32_t b) {
     int32_t r;
@@ -50,6 +68,13 @@ static inline int32_t pc_smlatt(uint32_t a, uint32_t b, int32_t acc) {
 static inline int32_t pc_smmulr(int32_t a, int32_t b) {
     return (int32_t)(((int64_t)a * b + ((int64_t)1 << 31)) >> 32);
 }
+static inline uint32_t pc_pkhbt(uint32_t a, uint32_t b) { return (a & 0xffffu) | (b << 16); }
+static inline uint32_t pc_sxtab16(uint32_t acc, uint32_t x) {
+    const uint32_t e = pc_sxtb16(x);
+    return ((acc + e) & 0xffffu) | (((acc >> 16) + (e >> 16)) << 16);
+}
+static inline uint32_t pc_sxtab16_ror8(uint32_t acc, uint32_t x) { return pc_sxtab16(acc, (x >> 8) | (x << 24)); }
+static inline uint32_t pc_pkhtb(uint32_t a, uint32_t b) { return (a >> 16) | (b & 0xffff0000u); }
 #endif
 
 /* 32-bit load from a possibly unaligned address (one LDR on cores that allow it) */
@@ -68,12 +93,20 @@ static inline int32_t pc_rq_fast(int32_t acc, int32_t mult, int32_t e, int32_t k
 }
 
 /* The micro-kernels (pc_aot_dot.c): Arm assembly with the DSP extension, C elsewhere.
- * dot4x1: four rows of quad-packed FC weights times one expanded input, `iters` x 8 inputs.
- * dot2x2: two rows of pair-packed conv weights times two interleaved im2col columns,
- *         `iters` x 8 rows of k. acc holds the starting values and receives the sums:
- *         dot4x1 {r0, r1, r2, r3}; dot2x2 {(row0, col0), (row0, col1), (row1, col0), (row1, col1)}. */
+ * dot4x1:  four rows of quad-packed FC weights times one expanded input, `iters` x 8 inputs;
+ *          acc holds the starting values and receives the sums {r0, r1, r2, r3}.
+ * gemm2x2: `pairs` pairs of pair-packed conv weight rows times two interleaved im2col columns
+ *          (`iters` x 8 rows of k each); pair j starts from bias[2j], bias[2j + 1] and writes
+ *          acc[4j..4j+3] = (row 0, col 0), (row 0, col 1), (row 1, col 0), (row 1, col 1).
+ * dwquads: the depthwise tap sums of `quads` quads of channels of one pixel: taps = pairs |
+ *          odd << 16, tp[2j], tp[2j + 1] pointing at the tap pixels of pair j (then the odd
+ *          tap's), w the packed int16 weights (pc_aot.h); quad g starts from bias[4g..4g+3]
+ *          and writes acc[4g..4g+3]. */
 void pc_aot_dot4x1(const uint32_t *x, const int8_t *w, uint32_t iters, int32_t *acc);
-void pc_aot_dot2x2(const uint32_t *x, const int8_t *w, uint32_t iters, int32_t *acc);
+void pc_aot_gemm2x2(const uint32_t *col, const int8_t *w, uint32_t iters, uint32_t pairs,
+                    const int32_t *bias, int32_t *acc);
+void pc_aot_dwquads(const int8_t *const *tp, const int16_t *w, uint32_t taps, uint32_t quads,
+                    const int32_t *bias, int32_t *acc);
 
 /* 4 bytes -> 2 int16 pairs in the order SXTB16 splits a weight word: for x0..x3, word 0 =
  * (x0, x2) and word 1 = (x1, x3). */

@@ -59,9 +59,27 @@ static void im2col(const pc_aot_conv_t *p, const int8_t *img, uint32_t pix, uint
             }
         }
     } else {
+        const int contiguous = fic == p->in_c && p->dil_w == 1;   /* a row of taps is one run */
         uint32_t k = 0;
         for (ky = 0; ky < p->k_h; ky++) {
             const int32_t y = y0 + ky * p->dil_h;
+            if (contiguous) {   /* zero points left of the image, one run inside, zero points right */
+                const int32_t lo = x0 < 0 ? -x0 : 0;
+                const int32_t hi = x0 + p->k_w > p->in_w ? p->in_w - x0 : p->k_w;
+                uint32_t i, n;
+                if (y < 0 || y >= p->in_h || hi <= lo) {
+                    for (n = (uint32_t)p->k_w * fic; n; n--) tmp[k++] = (int8_t)p->in_zp;
+                    continue;
+                }
+                for (n = (uint32_t)lo * fic; n; n--) tmp[k++] = (int8_t)p->in_zp;
+                {
+                    const int8_t *src = base + ((uint32_t)y * p->in_w + (uint32_t)(x0 + lo)) * p->in_c;
+                    n = (uint32_t)(hi - lo) * fic;
+                    for (i = 0; i < n; i++) tmp[k++] = src[i];
+                }
+                for (n = (uint32_t)(p->k_w - hi) * fic; n; n--) tmp[k++] = (int8_t)p->in_zp;
+                continue;
+            }
             for (kx = 0; kx < p->k_w; kx++) {
                 const int32_t x = x0 + kx * p->dil_w;
                 uint32_t i;
@@ -83,42 +101,54 @@ static void im2col(const pc_aot_conv_t *p, const int8_t *img, uint32_t pix, uint
     }
 }
 
+/* Requantize one group's accumulators (gemm2x2 order) into pixels o0 and o1 (o1 == o0 when
+ * the second column repeats the first). */
+static void conv_store(const pc_aot_conv_t *p, const int32_t *acc, const pc_aot_rq_t *rq, uint32_t n,
+                       int8_t *o0, int8_t *o1)
+{
+    const uint32_t flags = p->flags;
+    const int32_t zp = p->out_zp, lo = p->act_min, hi = p->act_max;
+    uint32_t c;
+    if (flags == (PC_AOT_FAST_RQ | PC_AOT_FULL_RANGE)) {
+        for (c = 0; c + 2u <= n; c += 2u, acc += 4, rq += 2) {
+            o0[c] = (int8_t)pc_ssat8(pc_rq_fast(acc[0], rq[0].mult, rq[0].e, rq[0].k));
+            o1[c] = (int8_t)pc_ssat8(pc_rq_fast(acc[1], rq[0].mult, rq[0].e, rq[0].k));
+            o0[c + 1u] = (int8_t)pc_ssat8(pc_rq_fast(acc[2], rq[1].mult, rq[1].e, rq[1].k));
+            o1[c + 1u] = (int8_t)pc_ssat8(pc_rq_fast(acc[3], rq[1].mult, rq[1].e, rq[1].k));
+        }
+    } else {
+        for (c = 0; c + 2u <= n; c += 2u, acc += 4, rq += 2) {
+            o0[c] = dsp_out(acc[0], rq, flags, zp, lo, hi);
+            o1[c] = dsp_out(acc[1], rq, flags, zp, lo, hi);
+            o0[c + 1u] = dsp_out(acc[2], rq + 1, flags, zp, lo, hi);
+            o1[c + 1u] = dsp_out(acc[3], rq + 1, flags, zp, lo, hi);
+        }
+    }
+    if (c < n) {   /* an odd last channel (its partner row is zero padding) */
+        o0[c] = dsp_out(acc[0], rq, flags, zp, lo, hi);
+        o1[c] = dsp_out(acc[1], rq, flags, zp, lo, hi);
+    }
+}
+
 void pc_aot_conv(const pc_aot_conv_t *p, const int8_t *in, int8_t *out, void *scratch)
 {
     uint32_t *const col = (uint32_t *)scratch;
     int8_t *const tmp = (int8_t *)scratch + 4u * p->k_pad;
-    const uint32_t n_pix = (uint32_t)p->out_h * p->out_w, oc_n = p->out_c;
-    const uint32_t pairs = (p->per_group + 1u) >> 1, pair_bytes = 2u * p->k_pad, iters = p->k_pad >> 3;
-    const int32_t zp = p->out_zp, lo = p->act_min, hi = p->act_max;
-    const uint32_t flags = p->flags;
-    uint32_t b, q, g, j;
+    int32_t *const acc = (int32_t *)(void *)((int8_t *)scratch + 5u * p->k_pad);
+    const uint32_t n_pix = (uint32_t)p->out_h * p->out_w, oc_n = p->out_c, per_group = p->per_group;
+    const uint32_t pairs = (per_group + 1u) >> 1, group_bytes = pairs * 2u * p->k_pad, iters = p->k_pad >> 3;
+    uint32_t b, q, g;
     for (b = 0; b < p->batches; b++) {
         const int8_t *img = in + (uint32_t)b * p->in_h * p->in_w * p->in_c;
         int8_t *o = out + (uint32_t)b * n_pix * oc_n;
         for (q = 0; q < n_pix; q += 2) {
             const uint32_t q1 = q + 1 < n_pix ? q + 1 : q;
             for (g = 0; g < p->groups; g++) {
-                const int8_t *w = p->w + g * pairs * pair_bytes;
                 im2col(p, img, q, g, col, tmp);
                 im2col(p, img, q1, g, col + 2, tmp);
-                for (j = 0; j < pairs; j++, w += pair_bytes) {
-                    const uint32_t oc0 = g * p->per_group + 2u * j;
-                    const int32_t b0 = p->bias[oc0];
-                    const int have1 = 2u * j + 1u < p->per_group;
-                    const int32_t b1 = have1 ? p->bias[oc0 + 1u] : 0;
-                    int32_t acc[4];
-                    acc[0] = b0;
-                    acc[1] = b0;
-                    acc[2] = b1;
-                    acc[3] = b1;
-                    pc_aot_dot2x2(col, w, iters, acc);
-                    o[q * oc_n + oc0] = dsp_out(acc[0], p->rq + oc0, flags, zp, lo, hi);
-                    if (q1 != q) o[q1 * oc_n + oc0] = dsp_out(acc[1], p->rq + oc0, flags, zp, lo, hi);
-                    if (have1) {
-                        o[q * oc_n + oc0 + 1u] = dsp_out(acc[2], p->rq + oc0 + 1u, flags, zp, lo, hi);
-                        if (q1 != q) o[q1 * oc_n + oc0 + 1u] = dsp_out(acc[3], p->rq + oc0 + 1u, flags, zp, lo, hi);
-                    }
-                }
+                pc_aot_gemm2x2(col, p->w + g * group_bytes, iters, pairs, p->bias + g * 2u * pairs, acc);
+                conv_store(p, acc, p->rq + g * per_group, per_group, o + q * oc_n + g * per_group,
+                           o + q1 * oc_n + g * per_group);
             }
         }
     }
@@ -128,14 +158,15 @@ void pc_aot_conv(const pc_aot_conv_t *p, const int8_t *in, int8_t *out, void *sc
 
 void pc_aot_dwconv(const pc_aot_dwconv_t *p, const int8_t *in, int8_t *out, void *scratch)
 {
-    const uint32_t taps = (uint32_t)p->k_h * p->k_w, C = p->out_c;
+    const uint32_t taps = (uint32_t)p->k_h * p->k_w, C = p->out_c, pairs = p->tap_pairs;
     const int32_t zp = p->out_zp, lo = p->act_min, hi = p->act_max;
     const uint32_t flags = p->flags;
     int8_t *const zrow = (int8_t *)scratch;
+    int32_t *const acc = (int32_t *)(void *)((int8_t *)scratch + ((C + 3u) & ~3u));
     const int8_t *tp[PC_DW_MAX_TAPS];
     int32_t b, oy, ox, ky, kx;
     uint32_t c, t;
-    if (p->depth_mult != 1 || taps > PC_DW_MAX_TAPS) {
+    if (p->depth_mult != 1 || taps > PC_DW_MAX_TAPS || (C & 3u)) {
         dwconv_ref(p, in, out);
         return;
     }
@@ -155,27 +186,14 @@ void pc_aot_dwconv(const pc_aot_dwconv_t *p, const int8_t *in, int8_t *out, void
                                   : img + ((uint32_t)y * p->in_w + (uint32_t)x) * C;
                     }
                 }
-                for (c = 0; c + 4u <= C; c += 4u) {
-                    const int8_t *wt = p->w + c;
-                    int32_t a0 = p->bias[c], a1 = p->bias[c + 1u], a2 = p->bias[c + 2u], a3 = p->bias[c + 3u];
-                    for (t = 0; t < taps; t++, wt += C) {
-                        const uint32_t xv = pc_load32(tp[t] + c), wv = pc_load32(wt);
-                        const uint32_t xe = pc_sxtb16(xv), xo = pc_sxtb16_ror8(xv);
-                        const uint32_t we = pc_sxtb16(wv), wo = pc_sxtb16_ror8(wv);
-                        a0 = pc_smlabb(xe, we, a0);
-                        a2 = pc_smlatt(xe, we, a2);
-                        a1 = pc_smlabb(xo, wo, a1);
-                        a3 = pc_smlatt(xo, wo, a3);
-                    }
-                    *out++ = dsp_out(a0, p->rq + c, flags, zp, lo, hi);
-                    *out++ = dsp_out(a1, p->rq + c + 1u, flags, zp, lo, hi);
-                    *out++ = dsp_out(a2, p->rq + c + 2u, flags, zp, lo, hi);
-                    *out++ = dsp_out(a3, p->rq + c + 3u, flags, zp, lo, hi);
-                }
-                for (; c < C; c++) {
-                    int32_t acc = p->bias[c];
-                    for (t = 0; t < taps; t++) acc += (int32_t)tp[t][c] * p->w[t * C + c];
-                    *out++ = dsp_out(acc, p->rq + c, flags, zp, lo, hi);
+                pc_aot_dwquads(tp, p->w, pairs | (uint32_t)p->odd_tap << 16, C >> 2, p->bias, acc);
+                if (flags == (PC_AOT_FAST_RQ | PC_AOT_FULL_RANGE)) {
+                    const pc_aot_rq_t *q = p->rq;
+                    for (c = 0; c < C; c++, q++)
+                        *out++ = (int8_t)pc_ssat8(pc_rq_fast(acc[c], q->mult, q->e, q->k));
+                } else {
+                    for (c = 0; c < C; c++)
+                        *out++ = dsp_out(acc[c], p->rq + c, flags, zp, lo, hi);
                 }
             }
         }
@@ -199,7 +217,7 @@ void pc_aot_conv(const pc_aot_conv_t *p, const int8_t *in, int8_t *out, void *sc
                 for (oc = 0; oc < p->out_c; oc++) {
                     const uint32_t g = oc / p->per_group, r = oc % p->per_group;
                     const int8_t *w = p->w + (g * pairs + (r >> 1)) * pair_bytes + (r & 1u) * 4u;
-                    int32_t acc = p->bias[oc];
+                    int32_t acc = p->bias[g * 2u * pairs + r];
                     uint32_t k = 0;
                     for (ky = 0; ky < p->k_h; ky++) {
                         const int32_t y = y0 + p->dil_h * ky;
@@ -251,7 +269,11 @@ static void dwconv_ref(const pc_aot_dwconv_t *p, const int8_t *in, int8_t *out)
                                 const int32_t x = x0 + p->dil_w * kx;
                                 const int inside = y >= 0 && y < p->in_h && x >= 0 && x < p->in_w;
                                 const int32_t v = inside ? img[((uint32_t)y * p->in_w + (uint32_t)x) * p->in_c + ic] : p->in_zp;
-                                acc += (int32_t)p->w[((uint32_t)ky * p->k_w + (uint32_t)kx) * p->out_c + oc] * v;
+                                const uint32_t t = (uint32_t)ky * p->k_w + (uint32_t)kx;
+                                const uint32_t quad = (oc >> 2) * (8u * p->tap_pairs + 4u * p->odd_tap);
+                                const uint32_t i = oc & 3u;
+                                acc += v * (t < 2u * p->tap_pairs ? p->w[quad + (t >> 1) * 8u + i * 2u + (t & 1u)]
+                                                                  : p->w[quad + 8u * p->tap_pairs + (i & 1u) * 2u + (i >> 1)]);
                             }
                         }
                         *out++ = ref_out(acc, p->rq + oc, p->out_zp, p->act_min, p->act_max);

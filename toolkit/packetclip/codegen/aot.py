@@ -247,6 +247,8 @@ def lower_conv_2d(ctx, k, o):
     if folded.min() < -(1 << 31) or folded.max() >= (1 << 31):
         ctx.fail(k, o.op, "folded bias overflows int32")
     pgp = per_group + (per_group & 1)
+    bias_rows = np.zeros((groups, pgp), np.int64)
+    bias_rows[:, :per_group] = folded.reshape(groups, per_group)
     blocks = []
     for gi in range(groups):
         P = np.zeros((pgp, k_pad), np.int64)
@@ -257,13 +259,13 @@ def lower_conv_2d(ctx, k, o):
     rq, fast = ctx.rq(pairs, zp_out, oc, acc_bound)
     pn = ctx.struct("pc_aot_conv_t", "pc_conv", {
         "w": ctx.const("int8_t", "pc_w", np.concatenate(blocks), align=16),
-        "bias": ctx.const("int32_t", "pc_b", folded), "rq": rq, **geo,
+        "bias": ctx.const("int32_t", "pc_b", bias_rows.reshape(-1)), "rq": rq, **geo,
         "filter_in_c": fic, "groups": groups, "per_group": per_group, "k": _u16(ctx, k, o.op, kk, "filter size"),
         "k_pad": _u16(ctx, k, o.op, k_pad, "filter size"), "in_zp": zp_in, "out_zp": zp_out, "act_min": lo, "act_max": hi,
         "flags": _flags(fast, lo, hi)})
     macs = geo["batches"] * geo["out_h"] * geo["out_w"] * oc * kk
     inplace = [(0, lag)] if lag is not None and groups == 1 else []
-    return Step(k, o.op, [o.inputs[0]], [o.outputs[0]], scratch=5 * k_pad, macs=macs, inplace=inplace,
+    return Step(k, o.op, [o.inputs[0]], [o.outputs[0]], scratch=5 * k_pad + 8 * pgp, macs=macs, inplace=inplace,
                 emit=lambda p, s: f"pc_aot_conv(&{pn}, {p[0]}, {p['o0']}, {s});")
 
 
@@ -276,13 +278,21 @@ def lower_depthwise_conv_2d(ctx, k, o):
         ctx.fail(k, o.op, "folded bias overflows int32")
     acc_bound = int(np.abs(W).sum(axis=0).max() * 128 + np.abs(folded).max())
     rq, fast = ctx.rq(pairs, zp_out, oc, acc_bound)
+    tap_pairs, odd, oc_pad = taps // 2, taps & 1, _up(oc, 4)
+    P = np.zeros((taps, oc_pad), np.int64)
+    P[:, :oc] = W
+    # per quad of channels: pairs of taps (w[2j][c], w[2j+1][c]) for its 4 channels, then an odd
+    # last tap as (c0, c2), (c1, c3) (pc_aot.h)
+    pairs_part = P[:2 * tap_pairs].reshape(tap_pairs, 2, oc_pad // 4, 4).transpose(2, 0, 3, 1).reshape(oc_pad // 4, -1)
+    odd_part = P[2 * tap_pairs:].reshape(odd, oc_pad // 4, 2, 2).transpose(1, 0, 3, 2).reshape(oc_pad // 4, -1)
+    packed = np.concatenate([pairs_part, odd_part], axis=1).reshape(-1)
     pn = ctx.struct("pc_aot_dwconv_t", "pc_dw", {
-        "w": ctx.const("int8_t", "pc_w", W.reshape(-1), align=16),
+        "w": ctx.const("int16_t", "pc_w", packed, align=16),
         "bias": ctx.const("int32_t", "pc_b", folded), "rq": rq, **geo,
-        "depth_mult": mult, "in_zp": zp_in, "out_zp": zp_out, "act_min": lo, "act_max": hi,
+        "depth_mult": mult, "tap_pairs": tap_pairs, "odd_tap": odd, "in_zp": zp_in, "out_zp": zp_out, "act_min": lo, "act_max": hi,
         "flags": _flags(fast, lo, hi)})
     macs = geo["batches"] * geo["out_h"] * geo["out_w"] * oc * taps
-    return Step(k, o.op, [o.inputs[0]], [o.outputs[0]], scratch=_up(geo["in_c"], ALIGN), macs=macs,
+    return Step(k, o.op, [o.inputs[0]], [o.outputs[0]], scratch=_up(geo["in_c"], ALIGN) + 4 * oc, macs=macs,
                 inplace=[(0, lag)] if lag is not None else [],
                 emit=lambda p, s: f"pc_aot_dwconv(&{pn}, {p[0]}, {p['o0']}, {s});")
 
