@@ -73,7 +73,7 @@ typedef struct {
     int8_t act_min, act_max;
     uint8_t flags;                /* PC_AOT_FAST_RQ | PC_AOT_FULL_RANGE */
 } pc_aot_fc_t;
-/* scratch (DSP path): in_pad int16 then out_pad int32, 4-byte aligned */
+/* scratch (DSP path): in_pad int16 (the expanded input) then out_pad int32, 4-byte aligned */
 void pc_aot_fc(const pc_aot_fc_t *p, const int8_t *in, int8_t *out, void *scratch);
 
 /* CONV_2D, NHWC, as a matrix product over im2col rows: for output pixel (y, x) and group g,

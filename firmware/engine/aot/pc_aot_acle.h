@@ -93,8 +93,8 @@ static inline int32_t pc_rq_fast(int32_t acc, int32_t mult, int32_t e, int32_t k
 }
 
 /* The micro-kernels (pc_aot_dot.c): Arm assembly with the DSP extension, C elsewhere.
- * dot4x1:  four rows of quad-packed FC weights times one expanded input, `iters` x 8 inputs;
- *          acc holds the starting values and receives the sums {r0, r1, r2, r3}.
+ * fc4:     `quads` quads of quad-packed FC weight rows times one expanded input (`iters` x 8
+ *          inputs each); quad g starts from bias[4g..4g+3] and writes acc[4g..4g+3].
  * gemm2x2: `pairs` pairs of pair-packed conv weight rows times two interleaved im2col columns
  *          (`iters` x 8 rows of k each); pair j starts from bias[2j], bias[2j + 1] and writes
  *          acc[4j..4j+3] = (row 0, col 0), (row 0, col 1), (row 1, col 0), (row 1, col 1).
@@ -102,7 +102,8 @@ static inline int32_t pc_rq_fast(int32_t acc, int32_t mult, int32_t e, int32_t k
  *          odd << 16, tp[2j], tp[2j + 1] pointing at the tap pixels of pair j (then the odd
  *          tap's), w the packed int16 weights (pc_aot.h); quad g starts from bias[4g..4g+3]
  *          and writes acc[4g..4g+3]. */
-void pc_aot_dot4x1(const uint32_t *x, const int8_t *w, uint32_t iters, int32_t *acc);
+void pc_aot_fc4(const uint32_t *x, const int8_t *w, uint32_t iters, uint32_t quads,
+                const int32_t *bias, int32_t *acc);
 void pc_aot_gemm2x2(const uint32_t *col, const int8_t *w, uint32_t iters, uint32_t pairs,
                     const int32_t *bias, int32_t *acc);
 void pc_aot_dwquads(const int8_t *const *tp, const int16_t *w, uint32_t taps, uint32_t quads,

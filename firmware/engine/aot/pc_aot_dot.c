@@ -1,6 +1,6 @@
 /* The inner loops of the DSP paths (see pc_aot_acle.h). On Thumb-2 cores with the DSP
  * extension they are hand-scheduled assembly: every register is used, and LDM moves 2 to 4
- * words in one instruction, so the loops cost 0.94 (gemm2x2), 1.19 (dot4x1) and 2.4
+ * words in one instruction, so the loops cost 0.94 (gemm2x2), 1.19 (fc4) and 2.4
  * (dwquads) instructions per MAC whatever the compiler does, and loop over whole pixels so
  * that calls cost little. Elsewhere plain C computes the same sums (int32,
  * wrapping, order-independent), which is what the host tests check. */
@@ -11,12 +11,29 @@
 
 #if defined(PC_AOT_ARM_DSP) && defined(__thumb2__)
 
-/* r0 = x (2 words per 4 inputs), r1 = w (16 bytes per 4 inputs), r2 = iters, r3 = acc[4] */
-__attribute__((naked)) void pc_aot_dot4x1(const uint32_t *x, const int8_t *w, uint32_t iters, int32_t *acc)
+/* Every quad of FC rows against one expanded input.
+ * r0 = x (2 words per 4 inputs), r1 = w (16 bytes per 4 inputs, quad after quad), r2 = iters,
+ * r3 = quads, [sp] = bias (four per quad), [sp + 4] = acc (four per quad). Locals: [sp] x,
+ * [sp + 4] iters, [sp + 8] quads left, [sp + 12] bias, [sp + 16] acc. */
+__attribute__((naked)) void pc_aot_fc4(const uint32_t *x, const int8_t *w, uint32_t iters, uint32_t quads,
+                                       const int32_t *bias, int32_t *acc)
 {
     __asm__ volatile(
-        "push {r3-r11, lr}\n\t"
-        "ldm r3, {r8-r11}\n"
+        "push {r4-r11, lr}\n\t"
+        "sub sp, sp, #20\n\t"
+        "str r0, [sp]\n\t"
+        "str r2, [sp, #4]\n\t"
+        "str r3, [sp, #8]\n\t"
+        "ldr r4, [sp, #56]\n\t"
+        "str r4, [sp, #12]\n\t"
+        "ldr r4, [sp, #60]\n\t"
+        "str r4, [sp, #16]\n"
+        "2:\n\t"
+        "ldr r0, [sp]\n\t"
+        "ldr r2, [sp, #4]\n\t"
+        "ldr r3, [sp, #12]\n\t"
+        "ldm r3!, {r8-r11}\n\t"
+        "str r3, [sp, #12]\n"
         "1:\n\t"
         ".rept 2\n\t"
         "ldm r0!, {r3, r4}\n\t"
@@ -40,8 +57,14 @@ __attribute__((naked)) void pc_aot_dot4x1(const uint32_t *x, const int8_t *w, ui
         ".endr\n\t"
         "subs r2, r2, #1\n\t"
         "bne 1b\n\t"
-        "pop {r3}\n\t"
-        "stm r3, {r8-r11}\n\t"
+        "ldr r3, [sp, #16]\n\t"
+        "stm r3!, {r8-r11}\n\t"
+        "str r3, [sp, #16]\n\t"
+        "ldr r3, [sp, #8]\n\t"
+        "subs r3, r3, #1\n\t"
+        "str r3, [sp, #8]\n\t"
+        "bne 2b\n\t"
+        "add sp, sp, #20\n\t"
         "pop {r4-r11, pc}\n\t");
 }
 
@@ -175,24 +198,30 @@ __attribute__((naked)) void pc_aot_dwquads(const int8_t *const *tp, const int16_
 
 #else /* the same sums in C (host tests of the DSP path) */
 
-void pc_aot_dot4x1(const uint32_t *x, const int8_t *w, uint32_t iters, int32_t *acc)
+void pc_aot_fc4(const uint32_t *x, const int8_t *w, uint32_t iters, uint32_t quads,
+                const int32_t *bias, int32_t *acc)
 {
-    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
-    uint32_t n = iters * 2u;
-    while (n--) {
-        const uint32_t x0 = x[0], x1 = x[1];
-        const uint32_t w0 = pc_load32(w), w1 = pc_load32(w + 4), w2 = pc_load32(w + 8), w3 = pc_load32(w + 12);
-        a0 = pc_smlad(pc_sxtb16_ror8(w0), x1, pc_smlad(pc_sxtb16(w0), x0, a0));
-        a1 = pc_smlad(pc_sxtb16_ror8(w1), x1, pc_smlad(pc_sxtb16(w1), x0, a1));
-        a2 = pc_smlad(pc_sxtb16_ror8(w2), x1, pc_smlad(pc_sxtb16(w2), x0, a2));
-        a3 = pc_smlad(pc_sxtb16_ror8(w3), x1, pc_smlad(pc_sxtb16(w3), x0, a3));
-        x += 2;
-        w += 16;
+    while (quads--) {
+        int32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
+        const uint32_t *xp = x;
+        uint32_t n = iters * 2u;
+        while (n--) {
+            const uint32_t x0 = xp[0], x1 = xp[1];
+            const uint32_t w0 = pc_load32(w), w1 = pc_load32(w + 4), w2 = pc_load32(w + 8), w3 = pc_load32(w + 12);
+            a0 = pc_smlad(pc_sxtb16_ror8(w0), x1, pc_smlad(pc_sxtb16(w0), x0, a0));
+            a1 = pc_smlad(pc_sxtb16_ror8(w1), x1, pc_smlad(pc_sxtb16(w1), x0, a1));
+            a2 = pc_smlad(pc_sxtb16_ror8(w2), x1, pc_smlad(pc_sxtb16(w2), x0, a2));
+            a3 = pc_smlad(pc_sxtb16_ror8(w3), x1, pc_smlad(pc_sxtb16(w3), x0, a3));
+            xp += 2;
+            w += 16;
+        }
+        acc[0] = a0;
+        acc[1] = a1;
+        acc[2] = a2;
+        acc[3] = a3;
+        acc += 4;
+        bias += 4;
     }
-    acc[0] = a0;
-    acc[1] = a1;
-    acc[2] = a2;
-    acc[3] = a3;
 }
 
 void pc_aot_gemm2x2(const uint32_t *col, const int8_t *w, uint32_t iters, uint32_t pairs,

@@ -22,37 +22,24 @@ static void expand_input(const int8_t *in, uint32_t n, uint32_t n_pad, uint32_t 
 void pc_aot_fc(const pc_aot_fc_t *p, const int8_t *in, int8_t *out, void *scratch)
 {
     uint32_t *const xs = (uint32_t *)scratch;
-    const uint32_t iters = p->in_pad >> 3, quads = p->out_pad >> 2, out_n = p->out_n;
-    const uint32_t quad_bytes = (uint32_t)p->in_pad * 4u;
+    int32_t *const acc = (int32_t *)scratch + (p->in_pad >> 1);
+    const uint32_t out_n = p->out_n;
     const int32_t zp = p->out_zp, lo = p->act_min, hi = p->act_max;
-    uint32_t b, j, i;
-    for (b = 0; b < p->batches; b++) {
-        const int8_t *w = p->w;
-        const int32_t *bias = p->bias;
+    uint32_t b, i;
+    for (b = 0; b < p->batches; b++, in += p->in_n, out += out_n) {
         const pc_aot_rq_t *rq = p->rq;
-        int8_t *o = out;
         expand_input(in, p->in_n, p->in_pad, xs);
-        for (j = 0; j < quads; j++, w += quad_bytes, bias += 4, rq += 4) {
-            int32_t acc[4];
-            const uint32_t n = out_n - 4u * j < 4u ? out_n - 4u * j : 4u;
-            acc[0] = bias[0];
-            acc[1] = bias[1];
-            acc[2] = bias[2];
-            acc[3] = bias[3];
-            pc_aot_dot4x1(xs, w, iters, acc);
-            if (p->flags == (PC_AOT_FAST_RQ | PC_AOT_FULL_RANGE)) {
-                for (i = 0; i < n; i++)
-                    *o++ = (int8_t)pc_ssat8(pc_rq_fast(acc[i], rq[i].mult, rq[i].e, rq[i].k));
-            } else if (p->flags & PC_AOT_FAST_RQ) {
-                for (i = 0; i < n; i++)
-                    *o++ = pc_aot_clamp8(pc_rq_fast(acc[i], rq[i].mult, rq[i].e, rq[i].k), lo, hi);
-            } else {
-                for (i = 0; i < n; i++)
-                    *o++ = pc_aot_clamp8(pc_aot_mbqm(acc[i], rq[i].mult, -rq[i].e) + zp, lo, hi);
-            }
+        pc_aot_fc4(xs, p->w, p->in_pad >> 3, p->out_pad >> 2, p->bias, acc);
+        if (p->flags == (PC_AOT_FAST_RQ | PC_AOT_FULL_RANGE)) {
+            for (i = 0; i < out_n; i++, rq++)
+                out[i] = (int8_t)pc_ssat8(pc_rq_fast(acc[i], rq->mult, rq->e, rq->k));
+        } else if (p->flags & PC_AOT_FAST_RQ) {
+            for (i = 0; i < out_n; i++, rq++)
+                out[i] = pc_aot_clamp8(pc_rq_fast(acc[i], rq->mult, rq->e, rq->k), lo, hi);
+        } else {
+            for (i = 0; i < out_n; i++, rq++)
+                out[i] = pc_aot_clamp8(pc_aot_mbqm(acc[i], rq->mult, -rq->e) + zp, lo, hi);
         }
-        in += p->in_n;
-        out += out_n;
     }
 }
 

@@ -187,7 +187,7 @@ def lower_fully_connected(ctx, k, o):
         "rq": rq, "in_n": _u16(ctx, k, o.op, in_n, "input size"), "in_pad": _u16(ctx, k, o.op, in_pad, "input size"),
         "out_n": out_n, "out_pad": out_pad, "batches": batches, "out_zp": zp_out, "act_min": lo, "act_max": hi,
         "flags": _flags(fast, lo, hi)})
-    return Step(k, o.op, [o.inputs[0]], [o.outputs[0]], scratch=in_pad * 2, macs=batches * in_n * out_n,
+    return Step(k, o.op, [o.inputs[0]], [o.outputs[0]], scratch=in_pad * 2 + out_pad * 4, macs=batches * in_n * out_n,
                 emit=lambda p, s: f"pc_aot_fc(&{pn}, {p[0]}, {p['o0']}, {s});")
 
 
