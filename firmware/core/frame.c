@@ -255,7 +255,8 @@ static void dispatch(uint8_t type, uint8_t seq, const uint8_t *body, size_t len)
         return;
     }
     if (type == PC_MSG_INFER) {
-        if (len != PC_MODEL_INPUT_BYTES) {
+        /* a whole input in one request only when it fits the receive buffer (else LOAD + RUN) */
+        if (PC_MODEL_INPUT_BYTES > PC_MAX_REQUEST_BODY || len != PC_MODEL_INPUT_BYTES) {
             send_error(seq, PC_ERR_BAD_LENGTH, type);
             return;
         }

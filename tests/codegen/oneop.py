@@ -47,7 +47,7 @@ def fully_connected(rng):
 def conv2d(rng, depthwise=False):
     b = ModelBuilder()
     nb, h, w_ = 1, int(rng.integers(1, 9)), int(rng.integers(1, 9))
-    ic = int(rng.integers(1, 6))
+    ic = int(rng.choice([1, 2, 3, 5, 4, 8, 12]))   # multiples of 4 take the DSP paths' word loads
     kh, kw = int(rng.integers(1, 4)), int(rng.integers(1, 4))
     sh, sw = int(rng.integers(1, 3)), int(rng.integers(1, 3))
     dh, dw = int(rng.integers(1, 3)), int(rng.integers(1, 3))
@@ -61,7 +61,7 @@ def conv2d(rng, depthwise=False):
     x = b.tensor([nb, h, w_, ic], scale=s_in, zero_point=_zp(rng))
     per_channel = bool(rng.integers(0, 3))
     if depthwise:
-        dm = int(rng.integers(1, 3))
+        dm = 1 if rng.random() < 0.7 else 2            # the DSP path runs depth multiplier 1
         oc = ic * dm
         wt, ws = _weights(b, rng, [1, kh, kw, oc], 3, per_channel, s_in)
     else:
@@ -123,7 +123,7 @@ def _two_input(rng, op, shape, so):
 
 def pool(rng, op):
     b = ModelBuilder()
-    h, w_, c = int(rng.integers(1, 9)), int(rng.integers(1, 9)), int(rng.integers(1, 5))
+    h, w_, c = int(rng.integers(1, 9)), int(rng.integers(1, 9)), int(rng.choice([1, 2, 3, 4, 8]))
     kh, kw = int(rng.integers(1, 4)), int(rng.integers(1, 4))
     sh, sw = int(rng.integers(1, 3)), int(rng.integers(1, 3))
     pad = str(rng.choice(["SAME", "VALID"]))
@@ -271,3 +271,43 @@ def mlp(rng, sizes=(40, 64, 32, 12)):
         b.op("FULLY_CONNECTED", [x, w, bias], [y], fused_activation_function="RELU" if i < len(sizes) - 2 else "NONE")
         x = y
     return b.build([first], [x])
+
+
+def conv_chain(rng):
+    """CONV_2D 3x3/s2 (3 -> 8, generic im2col) -> DEPTHWISE 3x3 (odd taps, RELU6, padding) ->
+    CONV_2D 1x1 (8 -> 7: an odd channel, huge biases: generic requantization) -> DEPTHWISE
+    2x2 VALID with depth multiplier 2 (the reference loop) -> AVERAGE_POOL_2D: every conv path
+    the DSP build has, in one model."""
+    b = ModelBuilder()
+    s = _scale(rng)
+    x = b.tensor([1, 11, 9, 3], scale=s, zero_point=_zp(rng))
+    first = x
+
+    def conv(x, s_in, shape_in, oc, k, stride, pad, act, depthwise=False, dm=1, big=False):
+        nonlocal b
+        h, w_, ic = shape_in
+        oh = (h + stride - 1) // stride if pad == "SAME" else (h - k) // stride + 1
+        ow = (w_ + stride - 1) // stride if pad == "SAME" else (w_ - k) // stride + 1
+        if depthwise:
+            oc = ic * dm
+            wt, ws = _weights(b, rng, [1, k, k, oc], 3, True, s_in)
+        else:
+            wt, ws = _weights(b, rng, [oc, k, k, ic], 0, True, s_in)
+        bias = b.tensor([oc], dtype="INT32", scale=[float(np.float32(s_in) * np.float32(q)) for q in ws],
+                        zero_point=[0] * oc, data=rng.integers(-(1 << 29) if big else -3000, (1 << 29) if big else 3000, oc))
+        s_out = _scale(rng, 0.02, 0.5) * (1e4 if big else 1)
+        y = b.tensor([1, oh, ow, oc], scale=s_out, zero_point=-128 if act != "NONE" else _zp(rng))
+        opts = dict(padding=pad, stride_h=stride, stride_w=stride, fused_activation_function=act)
+        if depthwise:
+            b.op("DEPTHWISE_CONV_2D", [x, wt, bias], [y], depth_multiplier=dm, **opts)
+        else:
+            b.op("CONV_2D", [x, wt, bias], [y], **opts)
+        return y, s_out, (oh, ow, oc)
+    x, s, shp = conv(x, s, (11, 9, 3), 8, 3, 2, "SAME", "RELU")
+    x, s, shp = conv(x, s, shp, 8, 3, 1, "SAME", "RELU6", depthwise=True)
+    x, s, shp = conv(x, s, shp, 7, 1, 1, "SAME", "NONE", big=True)
+    x, s, shp = conv(x, s, shp, 0, 2, 1, "VALID", "RELU", depthwise=True, dm=2)
+    y = b.tensor([1, 1, 1, shp[2]], scale=s, zero_point=-128)
+    b.op("AVERAGE_POOL_2D", [x], [y], padding="VALID", stride_h=1, stride_w=1, filter_height=shp[0],
+         filter_width=shp[1], fused_activation_function="NONE")
+    return b.build([first], [y])

@@ -1,6 +1,8 @@
-"""The Arm DSP kernels (inline SMLAD/SXTB16 loop, fast requantization) bit for bit against
-TFLM in QEMU on a Cortex-M4: odd layer sizes, per-tensor and per-channel, clamped and
-unclamped outputs, so every FC path the firmware can take runs on the real instruction set."""
+"""The Arm DSP kernels (SMLAD/SXTB16 assembly micro-kernels, fast requantization) bit for bit
+against TFLM in QEMU on a Cortex-M4: odd layer sizes, per-tensor and per-channel, clamped and
+unclamped outputs, convolutions through every path (im2col word and byte gathers, odd
+channels, odd taps, padding, strides, depth multipliers), so each path the firmware can take
+runs on the real instruction set."""
 
 import shutil
 
@@ -41,11 +43,27 @@ def test_fc_dsp_kernels_bit_exact_on_cortex_m4(tmp_path):
     gen = tmp_path / "gen"
     generate_tflite(tfl, gen, engine="aot")
     src = (gen / "pc_model.c").read_text()
-    assert ", 1};" in src or ", 3};" in src       # a fast-requantization layer
-    assert ", 0};" in src or ", 2};" in src       # a generic-requantization layer
+    assert ".flags = 1," in src or ".flags = 3," in src     # a fast-requantization layer
+    assert ".flags = 0," in src or ".flags = 2," in src     # a generic-requantization layer
     elf = _build(REPO, "mps2-an386", True, gen, tmp_path / "build")
     X = np.random.default_rng(4).integers(-128, 128, (40, 37)).astype(np.int8)
     X[0], X[1] = -128, 127
     got, deltas = _invoke_all("mps2-an386", elf, X)
     np.testing.assert_array_equal(got, golden.run_tflm(tfl, X).reshape(got.shape))
     assert min(deltas) > 0
+
+
+@pytest.mark.slow
+def test_conv_dsp_kernels_bit_exact_on_cortex_m4(tmp_path):
+    from . import oneop
+
+    tfl = oneop.conv_chain(np.random.default_rng(5))
+    gen = tmp_path / "gen"
+    generate_tflite(tfl, gen, engine="aot")
+    src = (gen / "pc_model.c").read_text()
+    assert src.count("pc_aot_conv(") == 2 and src.count("pc_aot_dwconv(") == 2
+    elf = _build(REPO, "mps2-an386", True, gen, tmp_path / "build")
+    X = np.random.default_rng(6).integers(-128, 128, (30, 11 * 9 * 3)).astype(np.int8)
+    X[0], X[1] = -128, 127
+    got, _ = _invoke_all("mps2-an386", elf, X)
+    np.testing.assert_array_equal(got, golden.run_tflm(tfl, X).reshape(got.shape))

@@ -12,11 +12,8 @@ def _have(*tools):
     return all(shutil.which(t) for t in tools)
 
 
-@pytest.fixture(scope="session")
-def core_lib(tmp_path_factory):
-    if not _have("cc"):
-        pytest.skip("no host C compiler")
-    lib = ctypes.CDLL(str(build_core_lib(tmp_path_factory.mktemp("corelib"))))
+def _core_lib(path):
+    lib = ctypes.CDLL(str(path))
     lib.pc_crc32.restype = ctypes.c_uint32
     lib.pc_crc32.argtypes = [ctypes.c_uint32, ctypes.c_char_p, ctypes.c_size_t]
     lib.pc_cobs_decode.restype = ctypes.c_long
@@ -26,3 +23,18 @@ def core_lib(tmp_path_factory):
     lib.test_take_output.argtypes = [ctypes.c_char_p, ctypes.c_size_t]
     lib.pc_core_init()
     return lib
+
+
+@pytest.fixture(scope="session")
+def core_lib(tmp_path_factory):
+    if not _have("cc"):
+        pytest.skip("no host C compiler")
+    return _core_lib(build_core_lib(tmp_path_factory.mktemp("corelib")))
+
+
+@pytest.fixture(scope="session")
+def big_core_lib(tmp_path_factory):
+    """The core for a model whose 600-byte input needs LOAD chunks (PC_RX_CHUNK is 256)."""
+    if not _have("cc"):
+        pytest.skip("no host C compiler")
+    return _core_lib(build_core_lib(tmp_path_factory.mktemp("corelib"), input_bytes=600))

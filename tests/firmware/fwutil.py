@@ -16,20 +16,20 @@ EMULATED = ["mps2-an386", "mps2-an500", "mps2-an505", "mps3-an547", "qemu-rv32"]
 
 
 def fake_expected(X):
-    """What tests/firmware/fake_model/fake_engine.c computes."""
+    """What tests/firmware/fake_model/fake_engine.c computes (for any input size)."""
     X = np.asarray(X, dtype=np.int64)
-    W = np.arange(FAKE_IN)[:, None] + np.arange(FAKE_OUT)[None, :] + 1
+    W = np.arange(X.shape[1])[:, None] + np.arange(FAKE_OUT)[None, :] + 1
     return np.clip((X @ W) >> 6, -128, 127).astype(np.int8)
 
 
-def build_core_lib(out_dir):
+def build_core_lib(out_dir, input_bytes=FAKE_IN):
     """The core + fake engine + capture hal as a shared library for ctypes."""
-    out = Path(out_dir) / "libpccore.so"
+    out = Path(out_dir) / f"libpccore{input_bytes}.so"
     src = [*(REPO / "firmware/core").glob("*.c"), FAKE_MODEL / "fake_engine.c", HERE / "c/capture_hal.c"]
     src = [s for s in src if s.name != "main.c"]
     subprocess.run(["cc", "-std=c99", "-O1", "-g", "-Wall", "-Wextra", "-Werror", "-shared", "-fPIC",
-                    f"-I{REPO / 'firmware/include'}", f"-I{FAKE_MODEL}", *map(str, src), "-o", str(out)],
-                   check=True)
+                    f"-DPC_MODEL_INPUT_BYTES={input_bytes}u", f"-I{REPO / 'firmware/include'}", f"-I{FAKE_MODEL}",
+                    *map(str, src), "-o", str(out)], check=True)
     return out
 
 

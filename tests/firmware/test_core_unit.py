@@ -44,10 +44,11 @@ def test_cobs_decode_matches_python(core_lib):
 
 
 def test_hello_info(core_lib):
-    (f,) = feed(core_lib, p.encode_frame(p.HELLO, 42))
+    (f,) = feed(core_lib, p.encode_frame(p.HELLO, 42, p.pack_hello()))
     assert (f.type, f.seq) == (p.INFO, 42)
     info = p.parse_info(f.body)
-    assert (info.proto_version, info.engine, info.counter_kind, info.counter_hz) == (1, 1, 1, 48_000_000)
+    assert (info.proto_version, info.engine, info.counter_kind, info.counter_hz) == (2, 1, 1, 48_000_000)
+    assert info.records == {p.REC_MAX_REQUEST_BODY: struct.pack("<H", 40)} and info.max_request_body == 40
     assert (info.input_bytes, info.output_bytes, info.input_shape, info.output_shape) == (40, 12, (1, 40), (1, 12))
     assert (info.input_scale, info.input_zero_point, info.output_scale, info.output_zero_point) == (0.5, -3, 0.25, 7)
     assert info.model_sha256.startswith("face") and info.board == "unit" and info.arena_bytes == 64
@@ -78,7 +79,7 @@ def test_errors_and_resync(core_lib):
         b"\x01" * (RX_ENC_MAX + 1) + b"\x00",           # one byte too long -> TOO_LONG
         p.encode_frame(0x55, 4, b"xyz"),                # UNKNOWN_TYPE echoes seq and type
         p.encode_frame(p.INFER, 5, bytes(FAKE_IN - 1)),  # BAD_LENGTH
-        p.encode_frame(p.HELLO, 6, b"x"),               # BAD_LENGTH (HELLO has no body)
+        p.encode_frame(p.HELLO, 6, b"x"),               # BAD_LENGTH (HELLO has 0 or 2 bytes)
         p.encode_frame(p.INFER, 8, b"\x80\x7f" + bytes(FAKE_IN - 2)),  # engine fails -> ENGINE
         good,
     ]))
@@ -112,7 +113,7 @@ def test_split_feeding_and_boot_line(core_lib):
     core_lib.pc_core_boot()
     buf = ctypes.create_string_buffer(256)
     n = core_lib.test_take_output(buf, 256)
-    assert buf.raw[:n] == b"\x00packetclip boot unit fw=0.1.0 proto=1\r\n\x00"
+    assert buf.raw[:n] == b"\x00packetclip boot unit fw=0.1.0 proto=2\r\n\x00"
 
 
 @pytest.mark.parametrize("seed", range(3))
@@ -131,3 +132,65 @@ def test_random_streams_always_answered(core_lib, seed):
     got = [f.seq for f in frames if f.type == p.RESULT]
     assert got == want
     assert all(f.type in (p.RESULT, p.ERROR) for f in frames)
+
+
+def test_v1_hello_gets_the_v1_fields_and_version_2(core_lib):
+    """A v1 host sends an empty HELLO: it gets INFO in the v1 layout (no records), which its
+    parser reads and whose proto_version 2 it refuses with a clear message (test_v1_host)."""
+    (f,) = feed(core_lib, p.encode_frame(p.HELLO, 3))
+    info = p.parse_info(f.body)
+    assert info.proto_version == 2 and info.records == {}
+    v1_len = 64 + 2 * (1 + 2 * 2) + 2 + len("unit") + len("0.1.0")
+    assert len(f.body) == v1_len
+
+
+def _load_frames(x, seq0=1, chunk=252):
+    return [p.encode_frame(p.LOAD, seq0 + i, p.pack_load(o, x[o:o + chunk])) for i, o in enumerate(range(0, len(x), chunk))]
+
+
+def test_load_run_chunks_into_the_input_tensor(big_core_lib):
+    lib = big_core_lib
+    lib.pc_core_init()
+    (f,) = feed(lib, p.encode_frame(p.HELLO, 1, p.pack_hello()))
+    info = p.parse_info(f.body)
+    assert (info.input_bytes, info.max_request_body) == (600, 256)
+    x = np.random.default_rng(0).integers(-128, 128, 600, dtype=np.int8).tobytes()
+    got = feed(lib, b"".join(_load_frames(x)) + p.encode_frame(p.RUN, 9, struct.pack("<I", zlib.crc32(x))))
+    assert [(g.type, g.seq) for g in got] == [(p.LOADED, 1), (p.LOADED, 2), (p.LOADED, 3), (p.RESULT, 9)]
+    assert [p.parse_loaded(g.body) for g in got[:3]] == [252, 504, 600]
+    _, out = p.parse_result(got[3].body, FAKE_OUT)
+    assert np.array_equal(np.frombuffer(out, np.int8), fake_expected(np.frombuffer(x, np.int8)[None])[0])
+    # the same through the host's framing helper
+    frames = [p.encode_frame(t, 20 + i, b) for i, (t, b) in enumerate(p.input_frames(x, info.max_request_body))]
+    assert feed(lib, b"".join(frames))[-1].body == got[3].body
+
+
+def test_load_run_errors(big_core_lib):
+    lib = big_core_lib
+    lib.pc_core_init()
+    x = bytes(range(200)) * 3
+    crc = struct.pack("<I", zlib.crc32(x))
+    E = p.ERROR
+
+    def err(wire):
+        (g,) = feed(lib, wire)
+        return (g.type, g.seq, p.parse_error(g.body)[0]) if g.type == E else (g.type, g.seq)
+    assert err(p.encode_frame(p.RUN, 1, crc)) == (E, 1, p.ERR_NOT_LOADED)              # nothing loaded
+    assert err(p.encode_frame(p.LOAD, 2, p.pack_load(252, x[:10]))) == (E, 2, p.ERR_BAD_OFFSET)   # a gap
+    assert err(p.encode_frame(p.LOAD, 3, p.pack_load(0, x[:252]))) == (p.LOADED, 3)
+    assert err(p.encode_frame(p.LOAD, 4, p.pack_load(500, x[:10]))) == (E, 4, p.ERR_BAD_OFFSET)   # skips ahead
+    assert err(p.encode_frame(p.LOAD, 5, p.pack_load(252, x[252:504]))) == (p.LOADED, 5)
+    assert err(p.encode_frame(p.LOAD, 6, p.pack_load(504, x[504:] + b"!"))) == (E, 6, p.ERR_BAD_OFFSET)  # past the end
+    assert err(p.encode_frame(p.LOAD, 7, p.pack_load(0xFFFFFFF0, b"ab"))) == (E, 7, p.ERR_BAD_OFFSET)   # wraps
+    assert err(p.encode_frame(p.LOAD, 8, struct.pack("<I", 504))) == (E, 8, p.ERR_BAD_LENGTH)   # no data
+    assert err(p.encode_frame(p.RUN, 9, crc)) == (E, 9, p.ERR_NOT_LOADED)             # 96 bytes missing
+    assert err(p.encode_frame(p.LOAD, 10, p.pack_load(504, x[504:]))) == (p.LOADED, 10)
+    assert err(p.encode_frame(p.RUN, 11, b"")) == (E, 11, p.ERR_BAD_LENGTH)
+    assert err(p.encode_frame(p.RUN, 12, struct.pack("<I", zlib.crc32(x) ^ 1))) == (E, 12, p.ERR_NOT_LOADED)  # another input
+    assert err(p.encode_frame(p.RUN, 13, crc)) == (p.RESULT, 13)
+    assert err(p.encode_frame(p.RUN, 14, crc)) == (E, 14, p.ERR_NOT_LOADED)           # the input is consumed
+    # a whole INFER of a 600-byte input does not fit the 256-byte receive buffer
+    assert err(p.encode_frame(p.INFER, 15, x)) == (E, 0, p.ERR_TOO_LONG)
+    # offset 0 always starts a new input
+    feed(lib, p.encode_frame(p.LOAD, 16, p.pack_load(0, x[:100])))
+    assert err(p.encode_frame(p.LOAD, 17, p.pack_load(0, x[:252]))) == (p.LOADED, 17)

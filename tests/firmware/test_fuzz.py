@@ -1,9 +1,12 @@
-"""A short libFuzzer pass over the frame parser under ASan + UBSan (the long run is manual:
-see firmware/core/fuzz/fuzz_frame.c and the firmware notes)."""
+"""A short libFuzzer pass over the frame parser under ASan + UBSan, for a model whose input
+fits one INFER and for one whose input needs LOAD chunks (the long run is manual: see
+firmware/core/fuzz/fuzz_frame.c and the firmware notes)."""
 
 import re
 import shutil
+import struct
 import subprocess
+import zlib
 
 import pytest
 
@@ -11,27 +14,39 @@ from fwutil import REPO
 from packetclip.device import protocol as p
 
 
-@pytest.mark.slow
-def test_fuzz_frame_parser_short(tmp_path):
-    if not shutil.which("clang"):
-        pytest.skip("clang not installed")
-    exe = tmp_path / "fuzz_frame"
+def _build(tmp_path, input_bytes):
+    exe = tmp_path / f"fuzz_frame_{input_bytes}"
     core = REPO / "firmware/core"
     build = subprocess.run(
         ["clang", "-g", "-O1", "-fsanitize=fuzzer,address,undefined", "-fno-sanitize-recover=all",
-         f"-I{REPO / 'firmware/include'}", f"-I{core / 'fuzz'}",
+         f"-DPC_MODEL_INPUT_BYTES={input_bytes}u", f"-I{REPO / 'firmware/include'}", f"-I{core / 'fuzz'}",
          *(str(core / f) for f in ("cobs.c", "crc32.c", "frame.c")), str(core / "fuzz/fuzz_frame.c"),
          "-o", str(exe)], capture_output=True, text=True)
     if build.returncode != 0 and "fuzzer" in build.stderr:
         pytest.skip("libFuzzer runtime not installed (libclang-rt-14-dev)")
     assert build.returncode == 0, build.stderr
+    return exe
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("input_bytes", [40, 600])
+def test_fuzz_frame_parser_short(tmp_path, input_bytes):
+    if not shutil.which("clang"):
+        pytest.skip("clang not installed")
+    exe = _build(tmp_path, input_bytes)
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    (corpus / "hello").write_bytes(p.encode_frame(p.HELLO, 1))
-    (corpus / "infer").write_bytes(p.encode_frame(p.INFER, 2, bytes(range(40))))
+    x = bytes(range(256)) * (input_bytes // 256 + 1)
+    x = x[:input_bytes]
+    (corpus / "hello").write_bytes(p.encode_frame(p.HELLO, 1) + p.encode_frame(p.HELLO, 2, p.pack_hello()))
     (corpus / "mix").write_bytes(p.encode_frame(p.STATS, 3) + b"\x00" + p.encode_frame(9, 5, b"abc"))
-    run = subprocess.run([str(exe), "-max_total_time=8", "-seed=1", "-rss_limit_mb=1024", str(corpus)],
+    seqd = b"".join(p.encode_frame(t, 10 + i, b) for i, (t, b) in enumerate(p.input_frames(x, 256)))
+    (corpus / "input").write_bytes(seqd)
+    (corpus / "loads").write_bytes(p.encode_frame(p.LOAD, 7, p.pack_load(0, x[:100]))
+                                   + p.encode_frame(p.LOAD, 8, p.pack_load(100, x[100:200]))
+                                   + p.encode_frame(p.RUN, 9, struct.pack("<I", zlib.crc32(x))))
+    run = subprocess.run([str(exe), "-max_total_time=6", "-seed=1", "-rss_limit_mb=1024", str(corpus)],
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr[-3000:]
     frames = int(re.search(r"packetclip-fuzz: frames=(\d+)", run.stderr).group(1))
-    assert frames > 100_000
+    assert frames > 50_000

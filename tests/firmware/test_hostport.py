@@ -22,7 +22,7 @@ def link(host_elf):
     with start_hostport(host_elf) as dev:
         link = Link(dev.port)
         boot = link.recv_chunks(1)[0]
-        assert p.parse_boot_line(boot) == {"board": "host", "fw": "0.1.0", "proto": 1}
+        assert p.parse_boot_line(boot) == {"board": "host", "fw": "0.1.0", "proto": 2}
         yield link
         link.close()
 

@@ -1,4 +1,4 @@
-"""The Python side of protocol v1 (docs/protocol.md)."""
+"""The Python side of protocol v2 (docs/protocol.md)."""
 
 import struct
 import zlib
@@ -28,7 +28,7 @@ def test_cobs_roundtrip(data):
     assert len(enc) <= len(data) + len(data) // 254 + 1
 
 
-@given(st.integers(0, 255), st.integers(0, 255), st.binary(max_size=p.MAX_BODY))
+@given(st.integers(0, 255), st.integers(0, 255), st.binary(max_size=3000))
 @settings(max_examples=200, deadline=None)
 def test_frame_roundtrip(t, seq, body):
     wire = p.encode_frame(t, seq, body)
@@ -68,24 +68,51 @@ def test_deframer_splits_and_keeps_partial():
 
 
 def test_boot_line():
-    chunk = b"packetclip boot mps2-an386 fw=0.1.0 proto=1\r\n"
-    assert p.parse_boot_line(chunk) == {"board": "mps2-an386", "fw": "0.1.0", "proto": 1}
+    chunk = b"packetclip boot mps2-an386 fw=0.1.0 proto=2\r\n"
+    assert p.parse_boot_line(chunk) == {"board": "mps2-an386", "fw": "0.1.0", "proto": 2}
     assert p.parse_boot_line(p.encode_frame(p.INFO, 0, b"x")[:-1]) is None
     with pytest.raises(p.FrameError):
         p.decode_frame(chunk)
 
 
 def test_info_roundtrip_and_truncation():
-    info = p.Info(1, p.ENGINE_AOT, p.COUNTER_INSTRUCTIONS, 25_000_000, 96, "ab" * 32, 40, 12,
-                  0.5, -3, 0.25, 7, (1, 40), (1, 12), "mps2-an386", "0.1.0")
+    info = p.Info(2, p.ENGINE_AOT, p.COUNTER_INSTRUCTIONS, 25_000_000, 96, "ab" * 32, 40, 12,
+                  0.5, -3, 0.25, 7, (1, 40), (1, 12), "mps2-an386", "0.1.0",
+                  {p.REC_MAX_REQUEST_BODY: struct.pack("<H", 256)})
     body = p.pack_info(info)
     got = p.parse_info(body)
     assert got == info and got.engine_name == "aot" and got.counter_name == "instructions"
-    for cut in (0, 10, len(body) - 1):
+    assert got.max_request_body == 256
+    for cut in (0, 10, len(body) - 1, len(body) - 3):
         with pytest.raises(p.FrameError):
             p.parse_info(body[:cut])
-    with pytest.raises(p.FrameError):
-        p.parse_info(body + b"\x00")
+    with pytest.raises(p.FrameError):     # a record header with no value
+        p.parse_info(body + b"\x09")
+
+
+def test_info_records_unknown_tags_are_kept_and_skipped():
+    v1_fields = p.pack_info(p.Info(2, 1, 2, 1, 0, "00" * 32, 70000 % 65536, 3, 1.0, 0, 1.0, 0, (1, 2), (1, 3), "b", "f"))
+    # a later feature's record (temporal context), then the tensor sizes of a > 64 KiB input
+    body = v1_fields + bytes((p.REC_TEMPORAL, 8)) + struct.pack("<HHI", 4, 64, 4096) \
+        + bytes((p.REC_TENSOR_BYTES, 8)) + struct.pack("<II", 70000, 3)
+    info = p.parse_info(body)
+    assert info.records[p.REC_TEMPORAL] == struct.pack("<HHI", 4, 64, 4096)
+    assert (info.input_bytes, info.output_bytes) == (70000, 3)
+    assert info.max_request_body == 70000     # no record: a device that takes a whole INFER
+    assert info.to_dict()["records"]["temporal"] == struct.pack("<HHI", 4, 64, 4096).hex()
+
+
+def test_input_frames_infer_or_chunks():
+    x = bytes(range(256)) * 3
+    assert p.input_frames(x[:100], 256) == [(p.INFER, x[:100])]
+    frames = p.input_frames(x, 256)
+    assert [t for t, _ in frames] == [p.LOAD] * 4 + [p.RUN]
+    assert all(len(b) <= 256 for _, b in frames)
+    got = b"".join(b[4:] for t, b in frames if t == p.LOAD)
+    assert got == x
+    assert [struct.unpack_from("<I", b)[0] for t, b in frames if t == p.LOAD] == [0, 252, 504, 756]
+    assert frames[-1][1] == struct.pack("<I", zlib.crc32(x))
+    assert p.parse_loaded(struct.pack("<I", 504)) == 504
 
 
 def test_result_stats_error():

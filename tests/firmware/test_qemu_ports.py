@@ -17,7 +17,7 @@ def test_port_serves_protocol(builds, board):
     elf, mem = builds.fake(board)
     assert mem["ram_bytes"] < 1024, mem  # core + port without a model: well under the 1 KiB budget
     with start_emulator(board, elf) as emu:
-        assert emu.boot == {"board": board, "fw": "0.1.0", "proto": 1}
+        assert emu.boot == {"board": board, "fw": "0.1.0", "proto": 2}
         link = Link(emu.port)
         info = p.parse_info(link.request(p.HELLO, 1).body)
         assert info.board == board and info.counter_kind == p.COUNTER_INSTRUCTIONS

@@ -8,7 +8,6 @@ instructions per invoke. Needs arm-none-eabi-gcc, cmake, ninja, qemu-system-arm/
 
 import shutil
 import subprocess
-import time
 from pathlib import Path
 
 import numpy as np
@@ -53,36 +52,15 @@ def _build(repo, board, dsp, gen_dir, build_dir):
     return Path(build_dir) / "packetclip.elf"
 
 
-def _invoke_all(board, elf, X):
-    """INFER each row; returns (outputs, counter deltas)."""
-    import serial
-
-    from packetclip.device import protocol as P
+def _invoke_all(board, elf, X, window=8):
+    """Run each row through the firmware (pipelined, protocol v2); returns (outputs, counter deltas)."""
     from packetclip.device.qemu import start_emulator
+    from packetclip.device.session import Session
 
-    outs, deltas = [], []
-    with start_emulator(board, elf) as emu:
-        s = serial.serial_for_url(emu.url, timeout=5)
-        d = P.Deframer()
-        for i, x in enumerate(X):
-            s.write(P.encode_frame(P.INFER, i & 0xFF, x.tobytes()))
-            got, t0 = None, time.monotonic()
-            while got is None and time.monotonic() - t0 < 10:
-                for ch in d.feed(s.read(s.in_waiting or 1)):
-                    try:
-                        f = P.decode_frame(ch)
-                    except P.FrameError:
-                        continue
-                    if f.type == P.RESULT:
-                        got = P.parse_result(f.body)
-                    elif f.type == P.ERROR:
-                        raise RuntimeError(f"device error {P.parse_error(f.body)}")
-            if got is None:
-                raise RuntimeError("no RESULT within 10 s")
-            deltas.append(int(got[0]))
-            outs.append(np.frombuffer(bytes(got[1]), np.int8))
-        s.close()
-    return np.stack(outs), deltas
+    with start_emulator(board, elf) as emu, Session.open(emu.url, timeout=10.0) as s:
+        s.hello()
+        deltas, outs = s.infer(np.asarray(X, np.int8), window=window)
+    return outs, [int(d) for d in deltas]
 
 
 def run(out_dir: Path) -> dict:
