@@ -86,7 +86,7 @@ def _shapes_broadcast(rng):
         return out, list(out), out
     a = [d if rng.random() < 0.6 else 1 for d in out]
     c = [d if rng.random() < 0.6 else 1 for d in out]
-    out = [max(p, q) for p, q in zip(a, c)]
+    out = [max(p, q) for p, q in zip(a, c, strict=True)]
     return a, c, out
 
 
@@ -263,7 +263,7 @@ def mlp(rng, sizes=(40, 64, 32, 12)):
     s_in = _scale(rng)
     x = b.tensor([1, sizes[0]], scale=s_in, zero_point=_zp(rng))
     first = x
-    for i, (a, c) in enumerate(zip(sizes[:-1], sizes[1:])):
+    for i, (a, c) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
         w, ws = _weights(b, rng, [c, a], 0, True, s_in)
         bias = _bias(b, rng, c, s_in, ws)
         s_in = _scale(rng, 0.02, 0.5)

@@ -12,8 +12,8 @@ import pytest
 from packetclip.bench.codegen import _build, _invoke_all
 from packetclip.bundle import golden
 from packetclip.codegen import generate_tflite
-from packetclip.codegen.hostrun import REPO
 from packetclip.codegen.synth import ModelBuilder
+from packetclip.resources import source_tree
 
 pytestmark = pytest.mark.skipif(not all(shutil.which(t) for t in ("arm-none-eabi-gcc", "cmake", "ninja", "qemu-system-arm")),
                                 reason="needs the Arm toolchain, cmake, ninja and qemu-system-arm")
@@ -24,8 +24,8 @@ def _odd_mlp(rng):
     b = ModelBuilder()
     x = b.tensor([1, 37], scale=0.07, zero_point=5)
     first, s_in = x, 0.07
-    for i, (a, c, pc, act, big) in enumerate([(37, 23, False, "RELU6", False), (23, 9, True, "NONE", True),
-                                             (9, 40, True, "RELU", False)]):
+    for a, c, pc, act, big in [(37, 23, False, "RELU6", False), (23, 9, True, "NONE", True),
+                               (9, 40, True, "RELU", False)]:
         ws = list(rng.uniform(0.002, 0.02, c)) if pc else [0.01]
         w = b.tensor([c, a], scale=ws, zero_point=[0] * len(ws), axis=0, data=rng.integers(-127, 128, (c, a)))
         bias = b.tensor([c], dtype="INT32", scale=[float(np.float32(s_in) * np.float32(s)) for s in ws],
@@ -45,7 +45,7 @@ def test_fc_dsp_kernels_bit_exact_on_cortex_m4(tmp_path):
     src = (gen / "pc_model.c").read_text()
     assert ".flags = 1," in src or ".flags = 3," in src     # a fast-requantization layer
     assert ".flags = 0," in src or ".flags = 2," in src     # a generic-requantization layer
-    elf = _build(REPO, "mps2-an386", True, gen, tmp_path / "build")
+    elf = _build(source_tree(), "mps2-an386", True, gen, tmp_path / "build")
     X = np.random.default_rng(4).integers(-128, 128, (40, 37)).astype(np.int8)
     X[0], X[1] = -128, 127
     got, deltas = _invoke_all("mps2-an386", elf, X)
@@ -62,7 +62,7 @@ def test_conv_dsp_kernels_bit_exact_on_cortex_m4(tmp_path):
     generate_tflite(tfl, gen, engine="aot")
     src = (gen / "pc_model.c").read_text()
     assert src.count("pc_aot_conv(") == 2 and src.count("pc_aot_dwconv(") == 2
-    elf = _build(REPO, "mps2-an386", True, gen, tmp_path / "build")
+    elf = _build(source_tree(), "mps2-an386", True, gen, tmp_path / "build")
     X = np.random.default_rng(6).integers(-128, 128, (30, 11 * 9 * 3)).astype(np.int8)
     X[0], X[1] = -128, 127
     got, _ = _invoke_all("mps2-an386", elf, X)

@@ -9,8 +9,8 @@ import subprocess
 import zlib
 
 import pytest
-
 from fwutil import REPO
+
 from packetclip.device import protocol as p
 
 

@@ -4,9 +4,11 @@ import struct
 import zlib
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from packetclip.device import protocol as p
+from packetclip.engines import get_engine
 
 
 def test_cobs_known_vectors():
@@ -76,7 +78,7 @@ def test_boot_line():
 
 
 def test_info_roundtrip_and_truncation():
-    info = p.Info(2, p.ENGINE_AOT, p.COUNTER_INSTRUCTIONS, 25_000_000, 96, "ab" * 32, 40, 12,
+    info = p.Info(2, get_engine("aot").info_id, p.COUNTER_INSTRUCTIONS, 25_000_000, 96, "ab" * 32, 40, 12,
                   0.5, -3, 0.25, 7, (1, 40), (1, 12), "mps2-an386", "0.1.0",
                   {p.REC_MAX_REQUEST_BODY: struct.pack("<H", 256)})
     body = p.pack_info(info)
@@ -119,6 +121,6 @@ def test_result_stats_error():
     assert p.parse_result(p.pack_result(1234, b"\x01\xff"), output_bytes=2) == (1234, b"\x01\xff")
     with pytest.raises(p.FrameError):
         p.parse_result(b"\x00\x00\x00\x00\x01", output_bytes=2)
-    s = dict(zip(p.STATS_FIELDS, range(1, 8)))
+    s = dict(zip(p.STATS_FIELDS, range(1, 8), strict=True))
     assert p.parse_stats(p.pack_stats(s)) == s
     assert p.parse_error(p.pack_error(p.ERR_BAD_LENGTH, p.INFER)) == (5, 2)

@@ -54,7 +54,7 @@ def _build(repo, board, dsp, gen_dir, build_dir):
 
 def _invoke_all(board, elf, X, window=8):
     """Run each row through the firmware (pipelined, protocol v2); returns (outputs, counter deltas)."""
-    from packetclip.device.qemu import start_emulator
+    from packetclip.device.runners.qemu import start_emulator
     from packetclip.device.session import Session
 
     with start_emulator(board, elf) as emu, Session.open(emu.url, timeout=10.0) as s:

@@ -154,7 +154,7 @@ def write_bundle(path, tflite, meta, card=None):
         _check_keys(meta, "bundle metadata")
     except PacketclipError as exc:
         raise ValueError(str(exc)) from None
-    with atomic_dir(path) as tmp:
+    with atomic_dir(path, "model.json", "bundle folder") as tmp:
         (tmp / "model.tflite").write_bytes(tflite)
         (tmp / "model.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
         if card is not None:

@@ -54,14 +54,15 @@ def engine_ops(engine):
 
 # ops some engine runs: what a bundle may contain
 SUPPORTED_OPS = tuple(OPS)
-ENGINES = tuple(sorted({e for op in OPS.values() for e in op.engines}))
 
 
 def unsupported(where, node, op_name, engine=None, names=None):
     """The one-line error for an op the engines (or `engine`) lack: which op, node, what to do."""
     names = names or (engine_ops(engine) if engine else SUPPORTED_OPS)
     who = f"the {engine} engine" if engine else "the firmware engines"
-    other = [e for e in ENGINES if e != engine and op_name in engine_ops(e)] if engine else []
+    from packetclip.engines import NAMES
+
+    other = [e for e in NAMES if e != engine and op_name in engine_ops(e)] if engine else []
     fix = (f"build with --engine {other[0]}" if other else
            "replace that layer in the model (e.g. GELU -> ReLU, LSTM/GRU -> Conv1D or pooled windows) and re-export")
     return f"{where}: node {node} uses op {op_name}, which {who} does not support (supported: {', '.join(names)}); {fix}"

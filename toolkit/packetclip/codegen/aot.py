@@ -89,7 +89,7 @@ class _Ctx:
         es = [-s for _, s in pairs]
         ks = [(1 << (e - 1)) + (zp_out << e) if e >= 1 else 0 for e in es]
         fast = bool(pairs) and all(e >= 1 for e in es) and acc_bound < (1 << 30) and all(abs(k) < (1 << 30) for k in ks)
-        rows = [(m, e, k) for (m, _), e, k in zip(pairs, es, ks)]
+        rows = [(m, e, k) for (m, _), e, k in zip(pairs, es, ks, strict=True)]
         rows += [(0, 1, 0)] * (n_pad - len(rows))       # padding channels: computed, never stored
         name = self.name("pc_rq")
         body = ",\n".join(f"    {{{m}, {e}, {k}}}" for m, e, k in rows)

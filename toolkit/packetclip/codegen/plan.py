@@ -57,7 +57,7 @@ def plan(bufs, align=8):
             raise ValueError(f"{b.name}: relative offset {b.rel} is not a multiple of {align}")
     placed = []
     for members, _ in _groups(bufs):
-        def fits(base):
+        def fits(base, members=members):
             for b, rel in members:
                 lo, hi = base + rel, base + rel + b.size
                 for p in placed:

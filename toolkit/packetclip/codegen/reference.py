@@ -23,7 +23,7 @@ def _module():
 
     torch.manual_seed(SEED)
     layers = []
-    for i, (a, b) in enumerate(zip(SIZES[:-1], SIZES[1:])):
+    for i, (a, b) in enumerate(zip(SIZES[:-1], SIZES[1:], strict=True)):
         layers.append(torch.nn.Linear(a, b))
         if i < len(SIZES) - 2:
             layers.append(torch.nn.ReLU())
@@ -71,9 +71,9 @@ def make_reference_bundle(out_dir):
         "kg_version": "none",
         "arena_bytes": probe_arena(data),
         "ops": g.op_names(),
-        "macs": int(sum(a * b for a, b in zip(SIZES[:-1], SIZES[1:]))),
-        "params": int(sum(a * b + b for a, b in zip(SIZES[:-1], SIZES[1:]))),
-        "weight_bytes": int(sum(a * b for a, b in zip(SIZES[:-1], SIZES[1:]))),
+        "macs": int(sum(a * b for a, b in zip(SIZES[:-1], SIZES[1:], strict=True))),
+        "params": int(sum(a * b + b for a, b in zip(SIZES[:-1], SIZES[1:], strict=True))),
+        "weight_bytes": int(sum(a * b for a, b in zip(SIZES[:-1], SIZES[1:], strict=True))),
         "tools": {"generator": "packetclip.codegen.reference", "seed": SEED},
     }
     card = (f"# {NAME}\n\nFixed benchmark model (issue 6): int8 MLP {' -> '.join(map(str, SIZES))}, ReLU, "

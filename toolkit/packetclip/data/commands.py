@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from packetclip.data.pcap_cli import flows as flows_command
+from packetclip.data.text_cli import text as text_command
 from packetclip.errors import PacketclipError
 
 DIALECT_CHOICE = click.Choice(["cicids2017", "aciiot", "cicflowmeter"])
@@ -93,7 +95,7 @@ def split(file, out, kind, test, val, seed, fmt, as_json, **load):
                "classes": {k: {c: int((t.labels[v] == c).sum()) for c in sorted(set(t.labels.tolist()))}
                            for k, v in parts.items()},
                "load_options": {k: (list(v) if isinstance(v, tuple) else v) for k, v in load.items()}}
-    with atomic_dir(out) as tmp:
+    with atomic_dir(out, "split.json", "split folder") as tmp:
         for name, idx in parts.items():
             if len(idx) == 0:
                 continue
@@ -110,13 +112,8 @@ def split(file, out, kind, test, val, seed, fmt, as_json, **load):
                    + f" rows -> {out}")
 
 
-# the data-text helper's subcommands, when present in this version
-for _mod, _attr in (("packetclip.data.pcap_cli", "flows"), ("packetclip.data.text_cli", "text")):
-    try:
-        import importlib
-        data.add_command(getattr(importlib.import_module(_mod), _attr))
-    except (ImportError, AttributeError):
-        pass
+data.add_command(flows_command)
+data.add_command(text_command)
 
 
 @click.group("kg")

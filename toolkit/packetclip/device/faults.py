@@ -121,7 +121,7 @@ class FaultShim:
         while not self._stop.is_set():
             try:
                 client, _ = self._listen.accept()
-            except socket.timeout:
+            except TimeoutError:
                 continue
             except OSError:
                 return
@@ -174,7 +174,7 @@ class FaultShim:
             src = client if k == 0 else dev
             try:
                 data = src.recv(4096)
-            except socket.timeout:
+            except TimeoutError:
                 continue
             except OSError:
                 data = None

@@ -8,6 +8,8 @@ import struct
 import zlib
 from dataclasses import dataclass, field
 
+from packetclip.engines import BY_INFO_ID
+
 PROTO_VERSION = 2
 # No protocol maximum: a device accepts requests up to the body length its INFO announces
 # (MAX_REQUEST_BODY); replies are as long as the model's output needs.
@@ -51,9 +53,7 @@ REC_PROTOTYPES = 4           # reserved: text-mission prototypes
 RECORD_NAMES = {REC_MAX_REQUEST_BODY: "max_request_body", REC_TENSOR_BYTES: "tensor_bytes",
                 REC_TEMPORAL: "temporal", REC_PROTOTYPES: "prototypes"}
 
-ENGINE_AOT = 1
-ENGINE_TFLM = 2
-ENGINE_NAMES = {ENGINE_AOT: "aot", ENGINE_TFLM: "tflm"}
+ENGINE_NAMES = {i: e.name for i, e in BY_INFO_ID.items()}
 COUNTER_NONE, COUNTER_CYCLES, COUNTER_INSTRUCTIONS, COUNTER_NANOSECONDS = 0, 1, 2, 3
 COUNTER_NAMES = {COUNTER_NONE: "none", COUNTER_CYCLES: "cycles", COUNTER_INSTRUCTIONS: "instructions",
                  COUNTER_NANOSECONDS: "nanoseconds"}
@@ -364,7 +364,7 @@ def parse_stats(body):
     body = bytes(body)
     if len(body) != 4 * len(STATS_FIELDS):
         raise FrameError(f"STATS body of {len(body)} bytes; expected {4 * len(STATS_FIELDS)}", code=ERR_BAD_LENGTH)
-    return dict(zip(STATS_FIELDS, struct.unpack("<7I", body)))
+    return dict(zip(STATS_FIELDS, struct.unpack("<7I", body), strict=True))
 
 
 def pack_error(code, request_type=0):

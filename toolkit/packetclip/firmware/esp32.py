@@ -10,7 +10,7 @@ import json
 import shutil
 from pathlib import Path
 
-from packetclip.boards import REPO_ROOT
+from packetclip import resources
 from packetclip.errors import PacketclipError
 from packetclip.fsutil import atomic_dir, write_text
 
@@ -34,14 +34,14 @@ def _copy(src, dst):
 
 
 def write_idf_project(board, model, out, engine="aot", log=print):
-    from packetclip.build.firmware import _generate
+    from packetclip.firmware.build import _generate
 
     target = _target(board)
     out = Path(out)
-    fw = REPO_ROOT / "firmware"
+    fw = resources.firmware_dir()
     baud = int(board.section("serial").get("baud", 115200) or 115200)
     hz = board.counter_hz
-    with atomic_dir(out / "idf") as proj:
+    with atomic_dir(out / "idf", "CMakeLists.txt", "ESP-IDF project") as proj:
         main = proj / "main"
         codegen_report = _generate(Path(model), main / "model", engine)
         for h in (fw / "include/packetclip").glob("*.h"):
