@@ -105,20 +105,25 @@ def monitor(board, port, firmware, as_json):
 @click.option("--model", "model", default=None, type=click.Path(file_okay=False),
               help="model bundle folder [default: the packaged models/cicids2017-mlp]")
 @click.option("--data", type=click.Path(dir_okay=False), default=None, help="flow file (its test split is used) [default: the bundle's data]")
+@click.option("--inputs", default=None, metavar="random[:N]|FILE.npy",
+              help="inputs for any bundle: N seeded random int8 inputs (default 200), or your recorded int8 inputs "
+                   "(.npy, shape (N, *input shape) or (N, input size)) [default: a flow bundle's test split]")
 @click.option("--port", default=None, help="serial port or pyserial URL; emulated boards are started when omitted")
 @click.option("--firmware", type=click.Path(), default=None, help="emulated boards: build folder or .elf [default: build/<board>-aot, built if missing]")
 @click.option("--out", type=click.Path(file_okay=False), default=None, help="session folder [default: runs/conform/<board>]")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="send at most N test rows (a fixed random subset)")
 @click.option("--window", type=click.IntRange(1, 64), default=16, show_default=True, help="requests in flight")
 @click.option("--json", "as_json", is_flag=True, help="print the results as JSON")
-def conform(board, model, data, port, firmware, out, limit, window, as_json):
-    """Check every device output bit-exactly against the TFLM runtime; accuracy, latency, link."""
+def conform(board, model, data, inputs, port, firmware, out, limit, window, as_json):
+    """Check every device output bit-exactly against the TFLM runtime; latency, link (and accuracy
+    on a flow bundle's test split). Differences are traced to their first tensor (mismatch-debug.json)."""
     from packetclip.device.conform import conform as run
 
     log = (lambda *a: None) if as_json else click.echo
-    res = run(board, model, data=data, port=port, out=out, limit=limit, window=window, firmware=firmware, log=log)
+    res = run(board, model, data=data, port=port, out=out, limit=limit, window=window, firmware=firmware, log=log,
+              inputs=inputs)
     if as_json:
         click.echo(json.dumps(res, indent=2, sort_keys=True, default=str))
     if not res["passed"]:
         raise ConformanceFailed(f"{res['mismatches']} of {res['n']} outputs differ from TFLM; inputs and outputs are in "
-                                f"{res['out']}/mismatches.jsonl")
+                                f"{res['out']}/mismatches.jsonl, the first differing tensors in {res['out']}/mismatch-debug.json")
