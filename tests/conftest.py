@@ -55,3 +55,20 @@ class Builds:
 @pytest.fixture(scope="session")
 def builds(tmp_path_factory):
     return Builds(tmp_path_factory.mktemp("fw"))
+
+
+MLPERF_DIR = Path(__import__("os").environ.get("PACKETCLIP_MLPERF_DIR", "/work/shared/data/mlperf-tiny"))
+MLPERF = {"ad01": "ad01_int8.tflite", "kws": "kws_ref_model.tflite", "ic": "pretrainedResnet_quant.tflite",
+          "vww": "vww_96_int8.tflite"}
+
+
+@pytest.fixture(scope="session")
+def mlperf(tmp_path_factory):
+    """The four MLPerf Tiny reference models (PACKETCLIP_MLPERF_DIR, see its SOURCE.md) exported as
+    generic bundles once per session: {"ad01": bundle folder, "kws": ..., "ic": ..., "vww": ...}."""
+    if not all((MLPERF_DIR / f).exists() for f in MLPERF.values()):
+        pytest.skip(f"MLPerf Tiny models not found in {MLPERF_DIR} (set PACKETCLIP_MLPERF_DIR)")
+    from packetclip.bundle.export import export_tflite
+
+    root = tmp_path_factory.mktemp("mlperf")
+    return {k: export_tflite(MLPERF_DIR / f, root / k, log=lambda *a: None).path for k, f in MLPERF.items()}
