@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from tests_mlperf import MLPERF, MLPERF_DIR
+
 REPO = Path(__file__).resolve().parents[1]
 FAKE_MODEL = REPO / "tests" / "firmware" / "fake_model"   # generated-code stand-in: a fixed tiny engine
 
@@ -57,9 +59,6 @@ def builds(tmp_path_factory):
     return Builds(tmp_path_factory.mktemp("fw"))
 
 
-MLPERF_DIR = Path(__import__("os").environ.get("PACKETCLIP_MLPERF_DIR", "/work/shared/data/mlperf-tiny"))
-MLPERF = {"ad01": "ad01_int8.tflite", "kws": "kws_ref_model.tflite", "ic": "pretrainedResnet_quant.tflite",
-          "vww": "vww_96_int8.tflite"}
 
 
 @pytest.fixture(scope="session")

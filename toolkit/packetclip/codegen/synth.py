@@ -40,11 +40,14 @@ class ModelBuilder:
         self.S = schema()
         self.tensors, self.buffers, self.operators, self.codes = [], [self.S.BufferT()], [], []
 
-    def tensor(self, shape, dtype="INT8", scale=None, zero_point=None, axis=0, data=None, name=None):
-        """Add a tensor; `data` makes it a constant. Returns its index."""
+    def tensor(self, shape, dtype="INT8", scale=None, zero_point=None, axis=0, data=None, name=None, signature=None):
+        """Add a tensor; `data` makes it a constant; `signature` is the shape signature (-1 =
+        dynamic). Returns its index."""
         S = self.S
         t = S.TensorT()
         t.shape = list(int(d) for d in shape)
+        if signature is not None:
+            t.shapeSignature = list(int(d) for d in signature)
         t.type = getattr(S.TensorType, dtype)
         t.name = name or f"t{len(self.tensors)}"
         if scale is not None:
