@@ -311,3 +311,43 @@ def conv_chain(rng):
     b.op("AVERAGE_POOL_2D", [x], [y], padding="VALID", stride_h=1, stride_w=1, filter_height=shp[0],
          filter_width=shp[1], fused_activation_function="NONE")
     return b.build([first], [y])
+
+
+def pad(rng, then_conv=False):
+    """PAD (int8, pads with the zero point) alone (the kernel), or followed by a convolution
+    (then folded into the conv's padding, as litert-torch emits stride-2 convolutions)."""
+    b = ModelBuilder()
+    rank = 4 if then_conv else int(rng.integers(1, 5))
+    shape = [1] + [int(rng.integers(1, 6)) for _ in range(rank - 1)]
+    if then_conv:
+        shape[-1] = int(rng.choice([1, 3, 4, 8]))
+    P = [[0, 0]] + [[int(rng.integers(0, 3)), int(rng.integers(0, 3))] for _ in range(rank - 1)]
+    if then_conv:
+        P[-1] = [0, 0]
+    s, z = _scale(rng), _zp(rng)
+    x = b.tensor(shape, scale=s, zero_point=z)
+    pads = b.tensor([rank, 2], dtype="INT32", data=P)
+    oshape = [d + a + c for d, (a, c) in zip(shape, P, strict=True)]
+    y = b.tensor(oshape, scale=s, zero_point=z)
+    b.op("PAD", [x, pads], [y])
+    if not then_conv:
+        return b.build([x], [y])
+    ic = shape[-1]
+    k = int(rng.integers(1, 4))
+    k = min(k, oshape[1], oshape[2])
+    stride = int(rng.integers(1, 3))
+    oh, ow = (oshape[1] - k) // stride + 1, (oshape[2] - k) // stride + 1
+    depthwise = rng.random() < 0.4
+    oc = ic if depthwise else int(rng.integers(1, 7))
+    if depthwise:
+        wt, ws = _weights(b, rng, [1, k, k, oc], 3, True, s)
+    else:
+        wt, ws = _weights(b, rng, [oc, k, k, ic], 0, True, s)
+    bias = _bias(b, rng, oc, s, ws)
+    o = b.tensor([1, oh, ow, oc], scale=_scale(rng, 0.02, 1.0), zero_point=_zp(rng))
+    opts = dict(padding="VALID", stride_h=stride, stride_w=stride, fused_activation_function=_act(rng))
+    if depthwise:
+        b.op("DEPTHWISE_CONV_2D", [y, wt, bias], [o], depth_multiplier=1, **opts)
+    else:
+        b.op("CONV_2D", [y, wt, bias], [o], **opts)
+    return b.build([x], [o])

@@ -27,10 +27,12 @@ CASES = {
     "TRANSPOSE": (oneop.transpose, 5),
     "CONCATENATION": (oneop.concat, 5),
     "RESHAPE": (oneop.reshape_fc, 4),
+    "PAD": (oneop.pad, 6),
+    "PAD+CONV": (lambda r: oneop.pad(r, then_conv=True), 8),
     "SOFTMAX": (oneop.softmax, 10),
     "LOGISTIC": (oneop.logistic, 10),
 }
-DSP_OPS = {"FULLY_CONNECTED", "RESHAPE", "CONV_2D", "DEPTHWISE_CONV_2D", "AVERAGE_POOL_2D"}
+DSP_OPS = {"FULLY_CONNECTED", "RESHAPE", "CONV_2D", "DEPTHWISE_CONV_2D", "AVERAGE_POOL_2D", "PAD+CONV"}
 
 PARAMS = [(op, i) for op, (_, n) in CASES.items() for i in range(n)]
 

@@ -178,6 +178,14 @@ typedef struct {
 } pc_aot_transpose_t;
 void pc_aot_transpose(const pc_aot_transpose_t *p, const int8_t *in, int8_t *out);
 
+/* PAD (int8, up to 4-D): the output filled with the zero point, the input copied inside at
+ * `before` (TFLM's PAD pads int8 with the output zero point). */
+typedef struct {
+    uint16_t in_dims[4], out_dims[4], before[4];
+    int8_t value;
+} pc_aot_pad_t;
+void pc_aot_pad(const pc_aot_pad_t *p, const int8_t *in, int8_t *out);
+
 /* CONCATENATION (same quantization on all inputs): copy `inner` bytes of each input per
  * outer step. */
 void pc_aot_concat(uint32_t outer, uint32_t n_inputs, const int8_t *const *inputs,

@@ -1,4 +1,4 @@
-/* QUANTIZE (int8 requantize), DEQUANTIZE, TRANSPOSE and CONCATENATION. */
+/* QUANTIZE (int8 requantize), DEQUANTIZE, TRANSPOSE, PAD and CONCATENATION. */
 #include "pc_aot.h"
 
 void pc_aot_requant(const pc_aot_requant_t *p, const int8_t *in, int8_t *out) {
@@ -32,3 +32,17 @@ void pc_aot_concat(uint32_t outer, uint32_t n_inputs, const int8_t *const *input
         }
 }
 
+
+void pc_aot_pad(const pc_aot_pad_t *p, const int8_t *in, int8_t *out)
+{
+    const uint32_t n = (uint32_t)p->out_dims[0] * p->out_dims[1] * p->out_dims[2] * p->out_dims[3];
+    uint32_t i, i0, i1, i2;
+    for (i = 0; i < n; i++) out[i] = p->value;
+    for (i0 = 0; i0 < p->in_dims[0]; i0++)
+        for (i1 = 0; i1 < p->in_dims[1]; i1++)
+            for (i2 = 0; i2 < p->in_dims[2]; i2++) {
+                int8_t *dst = out + (((uint32_t)(i0 + p->before[0]) * p->out_dims[1] + i1 + p->before[1]) * p->out_dims[2]
+                                     + i2 + p->before[2]) * p->out_dims[3] + p->before[3];
+                for (i = 0; i < p->in_dims[3]; i++) dst[i] = *in++;
+            }
+}

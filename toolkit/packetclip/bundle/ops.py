@@ -41,6 +41,7 @@ OPS = {op.name: op for op in (
     Op("QUANTIZE", "AddQuantize", "lower_quantize", "pc_aot_requant", note="int8 -> int8 only"),
     Op("DEQUANTIZE", "AddDequantize", "lower_dequantize", "pc_aot_dequant", note="int8 -> float32"),
     Op("TRANSPOSE", "AddTranspose", "lower_transpose", "pc_aot_transpose"),
+    Op("PAD", "AddPad", "lower_pad", "pc_aot_pad", note="int8, pads with the zero point; folded into a following conv"),
     Op("CONCATENATION", "AddConcatenation", "lower_concatenation", "pc_aot_concat"),
     Op("SOFTMAX", "AddSoftmax", "lower_softmax", "pc_aot_softmax", note="output 1/256, -128"),
     Op("LOGISTIC", "AddLogistic", "lower_logistic", "pc_aot_logistic", note="output 1/256, -128"),

@@ -55,6 +55,8 @@ class _Ctx:
         self.decls = []          # C text of constants and params
         self.weight_bytes = 0
         self.uid = 0
+        self.fused_pads = fusable_pads(g)                                # PAD node -> (input, top, left)
+        self.pad_of = {g.operators[k].outputs[0]: v for k, v in self.fused_pads.items()}   # padded tensor -> same
 
     def name(self, base):
         self.uid += 1
@@ -225,6 +227,13 @@ def _conv_common(ctx, k, o, depthwise):
         _u8(ctx, k, o.op, v, what)
     for v in (nb, ih, iw, ic, oh, ow, oc, kh, kw):
         _u16(ctx, k, o.op, v, "dimension")
+    src = x.index
+    if x.index in ctx.pad_of:     # read the PAD's input: its padding becomes the conv's
+        src, top, left = ctx.pad_of[x.index]
+        ih, iw = g.tensors[src].shape[1:3]
+        ph, pw = ph + top, pw + left
+        _u8(ctx, k, o.op, ph, "padding")
+        _u8(ctx, k, o.op, pw, "padding")
     s_in, zp_in = ctx.q(x.index, k, o.op, "input")
     s_out, zp_out = ctx.q(y.index, k, o.op, "output")
     lo, hi = _act(ctx, k, o.op, y.index)
@@ -233,11 +242,11 @@ def _conv_common(ctx, k, o, depthwise):
            "k_w": kw, "stride_h": sh, "stride_w": sw, "dil_h": dh, "dil_w": dw, "pad_h": ph, "pad_w": pw}
     lag = _lag(oh, ow, oc, iw, ic, sh, sw, ph, pw) if nb == 1 else None
     pairs = quant.conv_multipliers(s_in, w.scale, s_out, oc)
-    return x, w, y, geo, (zp_in, zp_out, lo, hi), bias, pairs, fic, lag
+    return src, w, y, geo, (zp_in, zp_out, lo, hi), bias, pairs, fic, lag
 
 
 def lower_conv_2d(ctx, k, o):
-    x, w, y, geo, (zp_in, zp_out, lo, hi), bias, pairs, fic, lag = _conv_common(ctx, k, o, False)
+    src, w, y, geo, (zp_in, zp_out, lo, hi), bias, pairs, fic, lag = _conv_common(ctx, k, o, False)
     oc, groups = geo["out_c"], geo["in_c"] // fic
     per_group = oc // groups
     kk = geo["k_h"] * geo["k_w"] * fic
@@ -265,12 +274,12 @@ def lower_conv_2d(ctx, k, o):
         "flags": _flags(fast, lo, hi)})
     macs = geo["batches"] * geo["out_h"] * geo["out_w"] * oc * kk
     inplace = [(0, lag)] if lag is not None and groups == 1 else []
-    return Step(k, o.op, [o.inputs[0]], [o.outputs[0]], scratch=5 * k_pad + 8 * pgp, macs=macs, inplace=inplace,
+    return Step(k, o.op, [src], [o.outputs[0]], scratch=5 * k_pad + 8 * pgp, macs=macs, inplace=inplace,
                 emit=lambda p, s: f"pc_aot_conv(&{pn}, {p[0]}, {p['o0']}, {s});")
 
 
 def lower_depthwise_conv_2d(ctx, k, o):
-    x, w, y, geo, (zp_in, zp_out, lo, hi), bias, pairs, mult, lag = _conv_common(ctx, k, o, True)
+    src, w, y, geo, (zp_in, zp_out, lo, hi), bias, pairs, mult, lag = _conv_common(ctx, k, o, True)
     oc, taps = geo["out_c"], geo["k_h"] * geo["k_w"]
     W = w.data.reshape(taps, oc).astype(np.int64)
     folded = bias - zp_in * W.sum(axis=0)
@@ -292,7 +301,7 @@ def lower_depthwise_conv_2d(ctx, k, o):
         "depth_mult": mult, "tap_pairs": tap_pairs, "odd_tap": odd, "in_zp": zp_in, "out_zp": zp_out, "act_min": lo, "act_max": hi,
         "flags": _flags(fast, lo, hi)})
     macs = geo["batches"] * geo["out_h"] * geo["out_w"] * oc * taps
-    return Step(k, o.op, [o.inputs[0]], [o.outputs[0]], scratch=_up(geo["in_c"], ALIGN) + 4 * oc, macs=macs,
+    return Step(k, o.op, [src], [o.outputs[0]], scratch=_up(geo["in_c"], ALIGN) + 4 * oc, macs=macs,
                 inplace=[(0, lag)] if lag is not None else [],
                 emit=lambda p, s: f"pc_aot_dwconv(&{pn}, {p[0]}, {p['o0']}, {s});")
 
@@ -458,6 +467,49 @@ def lower_transpose(ctx, k, o):
     return Step(k, o.op, [o.inputs[0]], [o.outputs[0]], emit=lambda p, s_: f"pc_aot_transpose(&{pn}, {p[0]}, {p['o0']});")
 
 
+def lower_pad(ctx, k, o):
+    g = ctx.g
+    x, pads, y = g.tensors[o.inputs[0]], g.tensors[o.inputs[1]], g.tensors[o.outputs[0]]
+    if k in ctx.fused_pads:
+        return None      # folded into the convolution that reads it (lower() aliases nothing here)
+    if pads.data is None or len(x.shape) > 4 or x.dtype != "INT8":
+        ctx.fail(k, o.op, "needs int8 data of rank <= 4 and constant paddings")
+    if len(o.inputs) > 2:
+        ctx.fail(k, o.op, "an explicit pad value is not supported", "pad with the zero point (PAD without a constant)")
+    si, zi = ctx.q(x.index, k, o.op, "input")
+    so, zo = ctx.q(y.index, k, o.op, "output")
+    if np.float32(si) != np.float32(so) or zi != zo:
+        ctx.fail(k, o.op, "input and output must share scale and zero point (TFLM's int8 restriction)")
+    P = pads.data.reshape(-1, 2).astype(int)
+    if (P < 0).any():
+        ctx.fail(k, o.op, "negative paddings are not supported")
+    before = [0] * (4 - len(x.shape)) + P[:, 0].tolist()
+    pn = ctx.struct("pc_aot_pad_t", "pc_pad", {"in_dims": _pad4(x.shape), "out_dims": _pad4(y.shape), "before": before,
+                                               "value": zo})
+    return Step(k, o.op, [o.inputs[0]], [o.outputs[0]], emit=lambda p, s_: f"pc_aot_pad(&{pn}, {p[0]}, {p['o0']});")
+
+
+def fusable_pads(g):
+    """{PAD node: (its input tensor, top, left)} for PADs of H and W only whose every reader is
+    a CONV_2D or DEPTHWISE_CONV_2D: those convs read the unpadded input with a larger padding
+    (padding taps read the zero point, exactly what PAD wrote)."""
+    out = {}
+    for o in g.operators:
+        if o.op != "PAD" or len(o.inputs) != 2:
+            continue
+        x, pads, y = (g.tensors[i] for i in (o.inputs[0], o.inputs[1], o.outputs[0]))
+        if pads.data is None or len(x.shape) != 4 or x.dtype != "INT8" or o.outputs[0] in g.outputs:
+            continue
+        P = pads.data.reshape(-1, 2).astype(int)
+        readers = [g.operators[i] for i in g.consumers(o.outputs[0])]
+        same_q = len(x.scale) == len(y.scale) == 1 and np.float32(x.scale[0]) == np.float32(y.scale[0]) \
+            and int(x.zero_point[0]) == int(y.zero_point[0])
+        if readers and same_q and (P >= 0).all() and not P[0].any() and not P[3].any() \
+                and all(r.op in ("CONV_2D", "DEPTHWISE_CONV_2D") and r.inputs[0] == o.outputs[0] for r in readers):
+            out[o.index] = (o.inputs[0], int(P[1, 0]), int(P[2, 0]))
+    return out
+
+
 def lower_concatenation(ctx, k, o):
     g = ctx.g
     y = g.tensors[o.outputs[0]]
@@ -569,10 +621,10 @@ def lower(g, where="model.tflite"):
     steps = []
     for o in g.operators:
         st = OPS[o.op].lower()(ctx, o.index, o)
-        if st is None:
-            parent[root(o.outputs[0])] = root(o.inputs[0])
-        else:
+        if st is not None:
             steps.append(st)
+        elif o.index not in ctx.fused_pads:      # a reshape: same storage
+            parent[root(o.outputs[0])] = root(o.inputs[0])
 
     gin, gout = root(g.inputs[0]), root(g.outputs[0])
     # Constant data operands (e.g. ADD with a constant) become const arrays.

@@ -83,12 +83,12 @@ def first_difference(tflite, x, device_output=None, host=None, max_elements=8):
     T = g.tensors
     values = {g.inputs[0]: x}
     for o in g.operators:
-        if o.op == "RESHAPE":
-            continue
         t = o.outputs[0]
         want = run_tflm(cut_at(tflite, t), x[None])[0].reshape(-1)
-        got = trace[t].reshape(-1)
         values[t] = want
+        if t not in trace:       # a reshape (shared storage) or a PAD folded into its conv
+            continue
+        got = trace[t].reshape(-1)
         diff = np.flatnonzero(want != got)
         if not len(diff):
             continue
@@ -98,9 +98,7 @@ def first_difference(tflite, x, device_output=None, host=None, max_elements=8):
         rep.update(node=o.index, op=o.op, tensor=int(t), name=tensor.name, shape=list(tensor.shape), count=int(len(diff)),
                    max_abs_delta=int(np.abs(got[diff].astype(int) - want[diff].astype(int)).max()), elements=els)
         if o.op in ARITHMETIC_OPS:
-            src = values.get(o.inputs[0])
-            if src is None:   # the op reads a reshaped tensor: find the source it aliases
-                src = _aliased(g, o.inputs[0], values)
+            src = values[o.inputs[0]]
             why = tflm_ref.explain(g, o, src, els[0]["index"], els[0]["device"], els[0]["tflm"])
             rep.update(cause=why.pop("cause"), explanation=why.pop("explanation"), arithmetic=why)
             # every differing element of the tensor, classified the same way?
@@ -111,15 +109,6 @@ def first_difference(tflite, x, device_output=None, host=None, max_elements=8):
         return rep
     rep.update(cause="unexplained", explanation="no intermediate tensor differs, yet the outputs do")
     return rep
-
-
-def _aliased(g, ti, values):
-    """Values of tensor ti when it is a RESHAPE of a tensor already computed."""
-    for o in g.operators:
-        if o.op == "RESHAPE" and o.outputs[0] == ti:
-            src = o.inputs[0]
-            return values[src] if src in values else _aliased(g, src, values)
-    raise KeyError(ti)
 
 
 def summary_line(rep, input_index):

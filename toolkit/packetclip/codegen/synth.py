@@ -24,7 +24,7 @@ _OPTIONS = {
     "MEAN": "ReducerOptions", "AVERAGE_POOL_2D": "Pool2DOptions", "MAX_POOL_2D": "Pool2DOptions",
     "RESHAPE": "ReshapeOptions", "TRANSPOSE": "TransposeOptions",
     "CONCATENATION": "ConcatenationOptions", "SOFTMAX": "SoftmaxOptions",
-    "QUANTIZE": "QuantizeOptions", "DEQUANTIZE": "DequantizeOptions", "LOGISTIC": None,
+    "QUANTIZE": "QuantizeOptions", "DEQUANTIZE": "DequantizeOptions", "LOGISTIC": None, "PAD": "PadOptions",
     "SQUEEZE": "SqueezeOptions", "EXPAND_DIMS": "ExpandDimsOptions", "GELU": "GeluOptions",
 }
 _ENUM_FIELDS = {"fusedActivationFunction": "ActivationFunctionType", "padding": "Padding"}
