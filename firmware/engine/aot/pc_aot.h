@@ -48,8 +48,8 @@ PC_AOT_INLINE int8_t pc_aot_clamp8(int32_t v, int32_t lo, int32_t hi) {
     return (int8_t)(v < lo ? lo : (v > hi ? hi : v));
 }
 
-/* Per-channel requantization of FULLY_CONNECTED, CONV_2D and DEPTHWISE_CONV_2D: three int32
- * per channel, {multiplier, e, k}: TFLM's shift is -e; when the layer has the FAST_RQ flag,
+/* Requantization of FULLY_CONNECTED, CONV_2D and DEPTHWISE_CONV_2D: three int32 per channel
+ * (rq_step 1), or one entry for a per-tensor layer (rq_step 0), {multiplier, e, k}: TFLM's shift is -e; when the layer has the FAST_RQ flag,
  * every e >= 1 and k = 2^(e-1) + (output zero point << e), so that
  * out = ((h + k - (h < 0)) >> e) with h = SRDHM(acc, multiplier), zero point included. */
 typedef struct {
@@ -68,12 +68,15 @@ typedef struct {
     const int8_t *w;
     const int32_t *bias;
     const pc_aot_rq_t *rq;
+    uint8_t rq_step;              /* 1 per-channel, 0 per-tensor (one rq entry) */
     uint16_t in_n, in_pad, out_n, out_pad, batches;
     int16_t out_zp;
     int8_t act_min, act_max;
     uint8_t flags;                /* PC_AOT_FAST_RQ | PC_AOT_FULL_RANGE */
 } pc_aot_fc_t;
-/* scratch (DSP path): in_pad int16 (the expanded input) then out_pad int32, 4-byte aligned */
+/* scratch (DSP path): in_pad int16 (the expanded input) then min(out_pad, PC_AOT_FC_BLOCK)
+ * int32 accumulators, 4-byte aligned */
+#define PC_AOT_FC_BLOCK 64u
 void pc_aot_fc(const pc_aot_fc_t *p, const int8_t *in, int8_t *out, void *scratch);
 
 /* CONV_2D, NHWC, as a matrix product over im2col rows: for output pixel (y, x) and group g,
@@ -87,7 +90,8 @@ void pc_aot_fc(const pc_aot_fc_t *p, const int8_t *in, int8_t *out, void *scratc
 typedef struct {
     const int8_t *w;
     const int32_t *bias;
-    const pc_aot_rq_t *rq;        /* out_c entries */
+    const pc_aot_rq_t *rq;        /* out_c entries, or one when rq_step is 0 */
+    uint8_t rq_step;
     uint16_t batches, in_h, in_w, in_c, out_h, out_w, out_c, k_h, k_w;
     uint8_t stride_h, stride_w, dil_h, dil_w, pad_h, pad_w;
     uint16_t filter_in_c;         /* input channels per group */
@@ -111,7 +115,8 @@ void pc_aot_conv(const pc_aot_conv_t *p, const int8_t *in, int8_t *out, void *sc
 typedef struct {
     const int16_t *w;
     const int32_t *bias;
-    const pc_aot_rq_t *rq;        /* out_c entries */
+    const pc_aot_rq_t *rq;        /* out_c entries, or one when rq_step is 0 */
+    uint8_t rq_step;
     uint16_t batches, in_h, in_w, in_c, out_h, out_w, out_c, k_h, k_w;
     uint8_t stride_h, stride_w, dil_h, dil_w, pad_h, pad_w;
     uint16_t depth_mult;

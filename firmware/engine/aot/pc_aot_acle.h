@@ -97,7 +97,7 @@ static inline int32_t pc_rq_fast(int32_t acc, int32_t mult, int32_t e, int32_t k
  *          inputs each); quad g starts from bias[4g..4g+3] and writes acc[4g..4g+3].
  * gemm2x2: `pairs` pairs of pair-packed conv weight rows times two interleaved im2col columns
  *          (`iters` x 8 rows of k each); pair j starts from bias[2j], bias[2j + 1] and writes
- *          acc[4j..4j+3] = (row 0, col 0), (row 0, col 1), (row 1, col 0), (row 1, col 1).
+ *          column 0's sums to acc[2j], acc[2j + 1] and column 1's to acc[2 pairs + 2j], ... + 1.
  * dwquads: the depthwise tap sums of `quads` quads of channels of one pixel: taps = pairs |
  *          odd << 16, tp[2j], tp[2j + 1] pointing at the tap pixels of pair j (then the odd
  *          tap's), w the packed int16 weights (pc_aot.h); quad g starts from bias[4g..4g+3]
@@ -108,6 +108,11 @@ void pc_aot_gemm2x2(const uint32_t *col, const int8_t *w, uint32_t iters, uint32
                     const int32_t *bias, int32_t *acc);
 void pc_aot_dwquads(const int8_t *const *tp, const int16_t *w, uint32_t taps, uint32_t quads,
                     const int32_t *bias, int32_t *acc);
+/* rqfast:  n accumulators -> n int8 outputs in a row, for layers flagged PC_AOT_FAST_RQ |
+ *          PC_AOT_FULL_RANGE (rq one entry per output, or one for all when step is 0). */
+void pc_aot_rqfast(const int32_t *acc, const pc_aot_rq_t *rq, uint32_t step, uint32_t n, int8_t *out);
+/* expand16: blocks x 16 bytes (4-byte aligned) -> int16 pairs, as pc_expand4 four at a time. */
+void pc_aot_expand16(const int8_t *in, uint32_t blocks, uint32_t *dst);
 
 /* 4 bytes -> 2 int16 pairs in the order SXTB16 splits a weight word: for x0..x3, word 0 =
  * (x0, x2) and word 1 = (x1, x3). */

@@ -101,33 +101,18 @@ static void im2col(const pc_aot_conv_t *p, const int8_t *img, uint32_t pix, uint
     }
 }
 
-/* Requantize one group's accumulators (gemm2x2 order) into pixels o0 and o1 (o1 == o0 when
- * the second column repeats the first). */
-static void conv_store(const pc_aot_conv_t *p, const int32_t *acc, const pc_aot_rq_t *rq, uint32_t n,
-                       int8_t *o0, int8_t *o1)
+/* Requantize one group's accumulators of one pixel (n contiguous channels) into o. */
+static void conv_store(const pc_aot_conv_t *p, const int32_t *acc, const pc_aot_rq_t *rq, uint32_t n, int8_t *o)
 {
-    const uint32_t flags = p->flags;
+    const uint32_t flags = p->flags, step = p->rq_step;
     const int32_t zp = p->out_zp, lo = p->act_min, hi = p->act_max;
     uint32_t c;
     if (flags == (PC_AOT_FAST_RQ | PC_AOT_FULL_RANGE)) {
-        for (c = 0; c + 2u <= n; c += 2u, acc += 4, rq += 2) {
-            o0[c] = (int8_t)pc_ssat8(pc_rq_fast(acc[0], rq[0].mult, rq[0].e, rq[0].k));
-            o1[c] = (int8_t)pc_ssat8(pc_rq_fast(acc[1], rq[0].mult, rq[0].e, rq[0].k));
-            o0[c + 1u] = (int8_t)pc_ssat8(pc_rq_fast(acc[2], rq[1].mult, rq[1].e, rq[1].k));
-            o1[c + 1u] = (int8_t)pc_ssat8(pc_rq_fast(acc[3], rq[1].mult, rq[1].e, rq[1].k));
-        }
-    } else {
-        for (c = 0; c + 2u <= n; c += 2u, acc += 4, rq += 2) {
-            o0[c] = dsp_out(acc[0], rq, flags, zp, lo, hi);
-            o1[c] = dsp_out(acc[1], rq, flags, zp, lo, hi);
-            o0[c + 1u] = dsp_out(acc[2], rq + 1, flags, zp, lo, hi);
-            o1[c + 1u] = dsp_out(acc[3], rq + 1, flags, zp, lo, hi);
-        }
+        pc_aot_rqfast(acc, rq, step, n, o);
+        return;
     }
-    if (c < n) {   /* an odd last channel (its partner row is zero padding) */
-        o0[c] = dsp_out(acc[0], rq, flags, zp, lo, hi);
-        o1[c] = dsp_out(acc[1], rq, flags, zp, lo, hi);
-    }
+    for (c = 0; c < n; c++, rq += step)
+        o[c] = dsp_out(acc[c], rq, flags, zp, lo, hi);
 }
 
 void pc_aot_conv(const pc_aot_conv_t *p, const int8_t *in, int8_t *out, void *scratch)
@@ -147,8 +132,10 @@ void pc_aot_conv(const pc_aot_conv_t *p, const int8_t *in, int8_t *out, void *sc
                 im2col(p, img, q, g, col, tmp);
                 im2col(p, img, q1, g, col + 2, tmp);
                 pc_aot_gemm2x2(col, p->w + g * group_bytes, iters, pairs, p->bias + g * 2u * pairs, acc);
-                conv_store(p, acc, p->rq + g * per_group, per_group, o + q * oc_n + g * per_group,
-                           o + q1 * oc_n + g * per_group);
+                conv_store(p, acc, p->rq + g * per_group * p->rq_step, per_group, o + q * oc_n + g * per_group);
+                if (q1 != q)
+                    conv_store(p, acc + 2u * pairs, p->rq + g * per_group * p->rq_step, per_group,
+                               o + q1 * oc_n + g * per_group);
             }
         }
     }
@@ -160,7 +147,8 @@ void pc_aot_dwconv(const pc_aot_dwconv_t *p, const int8_t *in, int8_t *out, void
 {
     const uint32_t taps = (uint32_t)p->k_h * p->k_w, C = p->out_c, pairs = p->tap_pairs;
     const int32_t zp = p->out_zp, lo = p->act_min, hi = p->act_max;
-    const uint32_t flags = p->flags;
+    const uint32_t flags = p->flags, step = p->rq_step;
+    const pc_aot_rq_t *const rq = p->rq;
     int8_t *const zrow = (int8_t *)scratch;
     int32_t *const acc = (int32_t *)(void *)((int8_t *)scratch + ((C + 3u) & ~3u));
     const int8_t *tp[PC_DW_MAX_TAPS];
@@ -188,13 +176,12 @@ void pc_aot_dwconv(const pc_aot_dwconv_t *p, const int8_t *in, int8_t *out, void
                 }
                 pc_aot_dwquads(tp, p->w, pairs | (uint32_t)p->odd_tap << 16, C >> 2, p->bias, acc);
                 if (flags == (PC_AOT_FAST_RQ | PC_AOT_FULL_RANGE)) {
-                    const pc_aot_rq_t *q = p->rq;
-                    for (c = 0; c < C; c++, q++)
-                        *out++ = (int8_t)pc_ssat8(pc_rq_fast(acc[c], q->mult, q->e, q->k));
+                    pc_aot_rqfast(acc, rq, step, C, out);
                 } else {
                     for (c = 0; c < C; c++)
-                        *out++ = dsp_out(acc[c], p->rq + c, flags, zp, lo, hi);
+                        out[c] = dsp_out(acc[c], rq + c * step, flags, zp, lo, hi);
                 }
+                out += C;
             }
         }
     }
@@ -233,7 +220,7 @@ void pc_aot_conv(const pc_aot_conv_t *p, const int8_t *in, int8_t *out, void *sc
                             }
                         }
                     }
-                    *out++ = ref_out(acc, p->rq + oc, p->out_zp, p->act_min, p->act_max);
+                    *out++ = ref_out(acc, p->rq + oc * p->rq_step, p->out_zp, p->act_min, p->act_max);
                 }
             }
         }
@@ -276,7 +263,7 @@ static void dwconv_ref(const pc_aot_dwconv_t *p, const int8_t *in, int8_t *out)
                                                                   : p->w[quad + 8u * p->tap_pairs + (i & 1u) * 2u + (i >> 1)]);
                             }
                         }
-                        *out++ = ref_out(acc, p->rq + oc, p->out_zp, p->act_min, p->act_max);
+                        *out++ = ref_out(acc, p->rq + oc * p->rq_step, p->out_zp, p->act_min, p->act_max);
                     }
                 }
             }

@@ -71,20 +71,23 @@ __attribute__((naked)) void pc_aot_fc4(const uint32_t *x, const int8_t *w, uint3
 /* Every pair of channel rows against two interleaved im2col columns.
  * r0 = col (4 words per 4 rows of k: column 0's two, then column 1's), r1 = w (8 bytes per
  * 4 rows of k: 4 of channel row 0, 4 of row 1, pair after pair), r2 = iters, r3 = pairs,
- * [sp] = bias (two per pair), [sp + 4] = acc (four per pair). Locals: [sp] col, [sp + 4]
- * iters, [sp + 8] pairs left, [sp + 12] bias, [sp + 16] acc. */
+ * [sp] = bias (two per pair), [sp + 4] = acc (2 * pairs for column 0, then 2 * pairs for
+ * column 1). Locals: [sp] col, [sp + 4] iters, [sp + 8] pairs left, [sp + 12] bias,
+ * [sp + 16] acc cursor, [sp + 20] 8 * pairs (bytes from column 0's to column 1's). */
 __attribute__((naked)) void pc_aot_gemm2x2(const uint32_t *col, const int8_t *w, uint32_t iters, uint32_t pairs,
                                            const int32_t *bias, int32_t *acc)
 {
     __asm__ volatile(
         "push {r4-r11, lr}\n\t"
-        "sub sp, sp, #20\n\t"
+        "sub sp, sp, #24\n\t"
         "str r0, [sp]\n\t"
         "str r2, [sp, #4]\n\t"
         "str r3, [sp, #8]\n\t"
-        "ldr r4, [sp, #56]\n\t"
-        "str r4, [sp, #12]\n\t"
+        "lsl r3, r3, #3\n\t"
+        "str r3, [sp, #20]\n\t"
         "ldr r4, [sp, #60]\n\t"
+        "str r4, [sp, #12]\n\t"
+        "ldr r4, [sp, #64]\n\t"
         "str r4, [sp, #16]\n"
         "2:\n\t"
         "ldr r0, [sp]\n\t"
@@ -114,13 +117,16 @@ __attribute__((naked)) void pc_aot_gemm2x2(const uint32_t *col, const int8_t *w,
         "subs r2, r2, #1\n\t"
         "bne 1b\n\t"
         "ldr r3, [sp, #16]\n\t"
-        "stm r3!, {r8-r11}\n\t"
+        "ldr r4, [sp, #20]\n\t"
+        "add r4, r4, r3\n\t"
+        "strd r9, r11, [r4]\n\t"
+        "strd r8, r10, [r3], #8\n\t"
         "str r3, [sp, #16]\n\t"
         "ldr r3, [sp, #8]\n\t"
         "subs r3, r3, #1\n\t"
         "str r3, [sp, #8]\n\t"
         "bne 2b\n\t"
-        "add sp, sp, #20\n\t"
+        "add sp, sp, #24\n\t"
         "pop {r4-r11, pc}\n\t");
 }
 
@@ -196,6 +202,67 @@ __attribute__((naked)) void pc_aot_dwquads(const int8_t *const *tp, const int16_
         "pop {r4-r11, pc}\n\t");
 }
 
+/* Requantize n accumulators (PC_AOT_FAST_RQ | PC_AOT_FULL_RANGE) to int8 outputs in a row.
+ * r0 = acc, r1 = rq (12 bytes each, or one when r2 = step is 0), r3 = n >= 1, [sp] = out */
+__attribute__((naked)) void pc_aot_rqfast(const int32_t *acc, const pc_aot_rq_t *rq, uint32_t step, uint32_t n, int8_t *out)
+{
+    __asm__ volatile(
+        "ldr r12, [sp]\n\t"
+        "push {r4-r8, lr}\n\t"
+        "cbz r2, 2f\n"
+        "1:\n\t"
+        "ldm r1!, {r4, r5, r6}\n\t"
+        "ldr r7, [r0], #4\n\t"
+        "lsl r7, r7, #1\n\t"
+        "smmulr r7, r7, r4\n\t"
+        "add r8, r6, r7, asr #31\n\t"
+        "add r7, r7, r8\n\t"
+        "asr r7, r7, r5\n\t"
+        "ssat r7, #8, r7\n\t"
+        "strb r7, [r12], #1\n\t"
+        "subs r3, r3, #1\n\t"
+        "bne 1b\n\t"
+        "pop {r4-r8, pc}\n"
+        "2:\n\t"
+        "ldm r1, {r4, r5, r6}\n"
+        "3:\n\t"
+        "ldr r7, [r0], #4\n\t"
+        "lsl r7, r7, #1\n\t"
+        "smmulr r7, r7, r4\n\t"
+        "add r8, r6, r7, asr #31\n\t"
+        "add r7, r7, r8\n\t"
+        "asr r7, r7, r5\n\t"
+        "ssat r7, #8, r7\n\t"
+        "strb r7, [r12], #1\n\t"
+        "subs r3, r3, #1\n\t"
+        "bne 3b\n\t"
+        "pop {r4-r8, pc}\n\t");
+}
+
+/* 16 input bytes at a time -> 8 words of int16 pairs (pc_expand4 order).
+ * r0 = in (4-byte aligned), r1 = blocks of 16 bytes (>= 1), r2 = dst */
+__attribute__((naked)) void pc_aot_expand16(const int8_t *in, uint32_t blocks, uint32_t *dst)
+{
+    __asm__ volatile(
+        "push {r4-r11}\n"
+        "1:\n\t"
+        "ldm r0!, {r3, r4, r5, r6}\n\t"
+        "sxtb16 r7, r3\n\t"
+        "sxtb16 r8, r3, ror #8\n\t"
+        "sxtb16 r9, r4\n\t"
+        "sxtb16 r10, r4, ror #8\n\t"
+        "sxtb16 r11, r5\n\t"
+        "sxtb16 r12, r5, ror #8\n\t"
+        "sxtb16 r3, r6\n\t"
+        "sxtb16 r4, r6, ror #8\n\t"
+        "stm r2!, {r7-r12}\n\t"
+        "stm r2!, {r3, r4}\n\t"
+        "subs r1, r1, #1\n\t"
+        "bne 1b\n\t"
+        "pop {r4-r11}\n\t"
+        "bx lr\n\t");
+}
+
 #else /* the same sums in C (host tests of the DSP path) */
 
 void pc_aot_fc4(const uint32_t *x, const int8_t *w, uint32_t iters, uint32_t quads,
@@ -227,6 +294,7 @@ void pc_aot_fc4(const uint32_t *x, const int8_t *w, uint32_t iters, uint32_t qua
 void pc_aot_gemm2x2(const uint32_t *col, const int8_t *w, uint32_t iters, uint32_t pairs,
                     const int32_t *bias, int32_t *acc)
 {
+    const uint32_t total = pairs;
     while (pairs--) {
         int32_t a00 = bias[0], a01 = bias[0], a10 = bias[1], a11 = bias[1];
         const uint32_t *x = col;
@@ -243,10 +311,10 @@ void pc_aot_gemm2x2(const uint32_t *col, const int8_t *w, uint32_t iters, uint32
             w += 8;
         }
         acc[0] = a00;
-        acc[1] = a01;
-        acc[2] = a10;
-        acc[3] = a11;
-        acc += 4;
+        acc[1] = a10;
+        acc[2 * total] = a01;
+        acc[2 * total + 1] = a11;
+        acc += 2;
         bias += 2;
     }
 }
@@ -284,6 +352,20 @@ void pc_aot_dwquads(const int8_t *const *tp, const int16_t *w, uint32_t taps, ui
         acc[2] = a2;
         acc[3] = a3;
     }
+}
+
+void pc_aot_rqfast(const int32_t *acc, const pc_aot_rq_t *rq, uint32_t step, uint32_t n, int8_t *out)
+{
+    uint32_t i;
+    for (i = 0; i < n; i++, rq += step)
+        out[i] = (int8_t)pc_ssat8(pc_rq_fast(acc[i], rq->mult, rq->e, rq->k));
+}
+
+void pc_aot_expand16(const int8_t *in, uint32_t blocks, uint32_t *dst)
+{
+    uint32_t i;
+    for (i = 0; i < 4u * blocks; i++, dst += 2)
+        pc_expand4(pc_load32(in + 4u * i), dst);
 }
 
 #endif

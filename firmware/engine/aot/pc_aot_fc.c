@@ -9,6 +9,11 @@
 static void expand_input(const int8_t *in, uint32_t n, uint32_t n_pad, uint32_t *dst)
 {
     uint32_t k = 0;
+    if (((uintptr_t)in & 3u) == 0 && n >= 16u) {   /* the arena keeps tensors 4-byte aligned */
+        k = n & ~15u;
+        pc_aot_expand16(in, k >> 4, dst);
+        dst += k >> 1;
+    }
     for (; k + 4 <= n; k += 4, dst += 2)
         pc_expand4(pc_load32(in + k), dst);
     for (; k < n_pad; k += 4, dst += 2) {
@@ -23,22 +28,25 @@ void pc_aot_fc(const pc_aot_fc_t *p, const int8_t *in, int8_t *out, void *scratc
 {
     uint32_t *const xs = (uint32_t *)scratch;
     int32_t *const acc = (int32_t *)scratch + (p->in_pad >> 1);
-    const uint32_t out_n = p->out_n;
+    const uint32_t out_n = p->out_n, step = p->rq_step, iters = p->in_pad >> 3;
     const int32_t zp = p->out_zp, lo = p->act_min, hi = p->act_max;
-    uint32_t b, i;
+    uint32_t b, j, i;
     for (b = 0; b < p->batches; b++, in += p->in_n, out += out_n) {
-        const pc_aot_rq_t *rq = p->rq;
         expand_input(in, p->in_n, p->in_pad, xs);
-        pc_aot_fc4(xs, p->w, p->in_pad >> 3, p->out_pad >> 2, p->bias, acc);
-        if (p->flags == (PC_AOT_FAST_RQ | PC_AOT_FULL_RANGE)) {
-            for (i = 0; i < out_n; i++, rq++)
-                out[i] = (int8_t)pc_ssat8(pc_rq_fast(acc[i], rq->mult, rq->e, rq->k));
-        } else if (p->flags & PC_AOT_FAST_RQ) {
-            for (i = 0; i < out_n; i++, rq++)
-                out[i] = pc_aot_clamp8(pc_rq_fast(acc[i], rq->mult, rq->e, rq->k), lo, hi);
-        } else {
-            for (i = 0; i < out_n; i++, rq++)
-                out[i] = pc_aot_clamp8(pc_aot_mbqm(acc[i], rq->mult, -rq->e) + zp, lo, hi);
+        for (j = 0; j < out_n; j += PC_AOT_FC_BLOCK) {   /* blocks of rows: a small accumulator scratch */
+            const uint32_t n = out_n - j < PC_AOT_FC_BLOCK ? out_n - j : PC_AOT_FC_BLOCK;
+            const pc_aot_rq_t *rq = p->rq + j * step;
+            int8_t *o = out + j;
+            pc_aot_fc4(xs, p->w + j * p->in_pad, iters, (n + 3u) >> 2, p->bias + j, acc);
+            if (p->flags == (PC_AOT_FAST_RQ | PC_AOT_FULL_RANGE)) {
+                pc_aot_rqfast(acc, rq, step, n, o);
+            } else if (p->flags & PC_AOT_FAST_RQ) {
+                for (i = 0; i < n; i++, rq += step)
+                    o[i] = pc_aot_clamp8(pc_rq_fast(acc[i], rq->mult, rq->e, rq->k), lo, hi);
+            } else {
+                for (i = 0; i < n; i++, rq += step)
+                    o[i] = pc_aot_clamp8(pc_aot_mbqm(acc[i], rq->mult, -rq->e) + zp, lo, hi);
+            }
         }
     }
 }
@@ -56,7 +64,7 @@ void pc_aot_fc(const pc_aot_fc_t *p, const int8_t *in, int8_t *out, void *scratc
             int32_t acc = p->bias[r];
             for (k = 0; k < p->in_n; k++)
                 acc += w[(k >> 2) * 16u + (k & 3u)] * in[k];
-            out[r] = pc_aot_clamp8(pc_aot_mbqm(acc, p->rq[r].mult, -p->rq[r].e) + p->out_zp,
+            out[r] = pc_aot_clamp8(pc_aot_mbqm(acc, p->rq[r * p->rq_step].mult, -p->rq[r * p->rq_step].e) + p->out_zp,
                                    p->act_min, p->act_max);
         }
         in += p->in_n;

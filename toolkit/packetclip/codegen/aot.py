@@ -21,6 +21,7 @@ from packetclip.errors import PacketclipError
 # The pc_aot.h ABI this generator emits (PC_AOT_ABI_VERSION); the generated file checks it.
 AOT_ABI_VERSION = 2
 ALIGN = 4
+FC_BLOCK = 64        # PC_AOT_FC_BLOCK: rows a DSP FULLY_CONNECTED accumulates at a time
 _ELEM = {"INT8": 1, "INT32": 4, "FLOAT32": 4, "INT16": 2}
 _FAST_RQ, _FULL_RANGE = 1, 2
 
@@ -87,17 +88,22 @@ class _Ctx:
         return name
 
     def rq(self, pairs, zp_out, n_pad, acc_bound):
-        """pc_aot_rq_t[n_pad] from TFLM's (multiplier, shift) pairs; returns (name, FAST_RQ flag)."""
+        """pc_aot_rq_t[n_pad] (one entry when every channel has the same) from TFLM's (multiplier,
+        shift) pairs; returns (name, FAST_RQ flag, rq_step)."""
         es = [-s for _, s in pairs]
         ks = [(1 << (e - 1)) + (zp_out << e) if e >= 1 else 0 for e in es]
         fast = bool(pairs) and all(e >= 1 for e in es) and acc_bound < (1 << 30) and all(abs(k) < (1 << 30) for k in ks)
         rows = [(m, e, k) for (m, _), e, k in zip(pairs, es, ks, strict=True)]
-        rows += [(0, 1, 0)] * (n_pad - len(rows))       # padding channels: computed, never stored
+        per_tensor = len(set(rows)) == 1
+        if per_tensor:
+            rows = rows[:1]                                 # one entry, read with rq_step 0
+        else:
+            rows += [(0, 1, 0)] * (n_pad - len(rows))       # padding channels: computed, never stored
         name = self.name("pc_rq")
         body = ",\n".join(f"    {{{m}, {e}, {k}}}" for m, e, k in rows)
         self.decls.append(f"static const pc_aot_rq_t {name}[{len(rows)}] = {{\n{body},\n}};\n")
         self.weight_bytes += 12 * len(rows)
-        return name, _FAST_RQ if fast else 0
+        return name, _FAST_RQ if fast else 0, 0 if per_tensor else 1
 
 
 def _pad4(shape):
@@ -182,14 +188,14 @@ def lower_fully_connected(ctx, k, o):
     # quads of rows, chunks of 4 inputs: [4 bytes of row 4j][4j+1][4j+2][4j+3] (pc_aot.h)
     packed = P.reshape(out_pad // 4, 4, in_pad // 4, 4).transpose(0, 2, 1, 3).reshape(-1)
     acc_bound = int(np.abs(W).sum(axis=1).max() * 128 + np.abs(folded).max()) if out_n else 0
-    rq, fast = ctx.rq(quant.fc_multipliers(s_in, w.scale, s_out, out_n), zp_out, out_pad, acc_bound)
+    rq, fast, step = ctx.rq(quant.fc_multipliers(s_in, w.scale, s_out, out_n), zp_out, out_pad, acc_bound)
     pn = ctx.struct("pc_aot_fc_t", "pc_fc", {
         "w": ctx.const("int8_t", "pc_w", packed, align=16),
         "bias": ctx.const("int32_t", "pc_b", np.append(folded, np.zeros(out_pad - out_n, np.int64))),
-        "rq": rq, "in_n": _u16(ctx, k, o.op, in_n, "input size"), "in_pad": _u16(ctx, k, o.op, in_pad, "input size"),
+        "rq": rq, "rq_step": step, "in_n": _u16(ctx, k, o.op, in_n, "input size"), "in_pad": _u16(ctx, k, o.op, in_pad, "input size"),
         "out_n": out_n, "out_pad": out_pad, "batches": batches, "out_zp": zp_out, "act_min": lo, "act_max": hi,
         "flags": _flags(fast, lo, hi)})
-    return Step(k, o.op, [o.inputs[0]], [o.outputs[0]], scratch=in_pad * 2 + out_pad * 4, macs=batches * in_n * out_n,
+    return Step(k, o.op, [o.inputs[0]], [o.outputs[0]], scratch=in_pad * 2 + min(out_pad, FC_BLOCK) * 4, macs=batches * in_n * out_n,
                 emit=lambda p, s: f"pc_aot_fc(&{pn}, {p[0]}, {p['o0']}, {s});")
 
 
@@ -265,10 +271,10 @@ def lower_conv_2d(ctx, k, o):
         # pairs of channels, chunks of 4 rows of k: [4 bytes of channel 2j][4 of 2j+1] (pc_aot.h)
         blocks.append(P.reshape(pgp // 2, 2, k_pad // 4, 4).transpose(0, 2, 1, 3).reshape(-1))
     acc_bound = int(np.abs(W).sum(axis=1).max() * 128 + np.abs(folded).max())
-    rq, fast = ctx.rq(pairs, zp_out, oc, acc_bound)
+    rq, fast, step = ctx.rq(pairs, zp_out, oc, acc_bound)
     pn = ctx.struct("pc_aot_conv_t", "pc_conv", {
         "w": ctx.const("int8_t", "pc_w", np.concatenate(blocks), align=16),
-        "bias": ctx.const("int32_t", "pc_b", bias_rows.reshape(-1)), "rq": rq, **geo,
+        "bias": ctx.const("int32_t", "pc_b", bias_rows.reshape(-1)), "rq": rq, "rq_step": step, **geo,
         "filter_in_c": fic, "groups": groups, "per_group": per_group, "k": _u16(ctx, k, o.op, kk, "filter size"),
         "k_pad": _u16(ctx, k, o.op, k_pad, "filter size"), "in_zp": zp_in, "out_zp": zp_out, "act_min": lo, "act_max": hi,
         "flags": _flags(fast, lo, hi)})
@@ -286,7 +292,7 @@ def lower_depthwise_conv_2d(ctx, k, o):
     if folded.min() < -(1 << 31) or folded.max() >= (1 << 31):
         ctx.fail(k, o.op, "folded bias overflows int32")
     acc_bound = int(np.abs(W).sum(axis=0).max() * 128 + np.abs(folded).max())
-    rq, fast = ctx.rq(pairs, zp_out, oc, acc_bound)
+    rq, fast, step = ctx.rq(pairs, zp_out, oc, acc_bound)
     tap_pairs, odd, oc_pad = taps // 2, taps & 1, _up(oc, 4)
     P = np.zeros((taps, oc_pad), np.int64)
     P[:, :oc] = W
@@ -297,7 +303,7 @@ def lower_depthwise_conv_2d(ctx, k, o):
     packed = np.concatenate([pairs_part, odd_part], axis=1).reshape(-1)
     pn = ctx.struct("pc_aot_dwconv_t", "pc_dw", {
         "w": ctx.const("int16_t", "pc_w", packed, align=16),
-        "bias": ctx.const("int32_t", "pc_b", folded), "rq": rq, **geo,
+        "bias": ctx.const("int32_t", "pc_b", folded), "rq": rq, "rq_step": step, **geo,
         "depth_mult": mult, "tap_pairs": tap_pairs, "odd_tap": odd, "in_zp": zp_in, "out_zp": zp_out, "act_min": lo, "act_max": hi,
         "flags": _flags(fast, lo, hi)})
     macs = geo["batches"] * geo["out_h"] * geo["out_w"] * oc * taps
