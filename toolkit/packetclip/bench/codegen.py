@@ -2,7 +2,7 @@
 DSP on/off, whole-firmware flash and RAM and instructions per invoke measured in QEMU
 (-icount shift=0: the port's counter counts instructions), outputs checked against TFLM.
 
-Targets (mps2-an386, DSP path): flash <= 16 KiB, RAM besides stack <= 1 KiB, <= 11,000
+Targets (mps2-an386, DSP path): flash <= 16 KiB, RAM besides stack <= 1 KiB, <= 8,500 (issue 11; 11,000 in issue 6)
 instructions per invoke. Needs arm-none-eabi-gcc, cmake, ninja, qemu-system-arm/-riscv32.
 """
 
@@ -15,7 +15,7 @@ import numpy as np
 BOARDS = [("mps2-an386", True), ("mps2-an386", False), ("mps2-an500", True), ("mps2-an505", True),
           ("mps3-an547", True), ("qemu-rv32", False)]
 N_INPUTS = 20
-TARGETS = {"flash_bytes": 16384, "ram_bytes_no_stack": 1024, "instructions_per_invoke": 11000}
+TARGETS = {"flash_bytes": 16384, "ram_bytes_no_stack": 1024, "instructions_per_invoke": 8500}
 
 
 def _size(elf):
