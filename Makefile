@@ -8,7 +8,7 @@ VENV      ?= .venv
 PY        := $(VENV)/bin/python
 STAMP     := $(VENV)/.installed
 EXTRAS    ?= train,device,dev
-DEB_PKGS  := gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm \
+DEB_PKGS  := gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib qemu-system-arm \
              gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf qemu-system-misc \
              cmake ninja-build clang libclang-rt-14-dev
 

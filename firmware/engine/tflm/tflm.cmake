@@ -32,7 +32,12 @@ if(EXISTS "${TFLM_ROOT}/third_party/cmsis_nn")
   target_compile_definitions(pc_tflm PUBLIC CMSIS_NN)
 endif()
 target_include_directories(pc_tflm PUBLIC ${_inc})
-target_compile_definitions(pc_tflm PUBLIC TF_LITE_STATIC_MEMORY TF_LITE_DISABLE_X86_NEON TF_LITE_STRIP_ERROR_STRINGS)
+# NDEBUG and TF_LITE_MCU_DEBUG_LOG as TFLM's own cortex_m_generic build defines them: without them
+# TFLITE_DCHECK's abort() and flatbuffers' assert pull newlib's fprintf and malloc (and _sbrk,
+# which a bare-metal image has no `end` for) into the link. PUBLIC: engine_tflm.cc compiles
+# TFLM's inline headers with the same macros.
+target_compile_definitions(pc_tflm PUBLIC TF_LITE_STATIC_MEMORY TF_LITE_DISABLE_X86_NEON TF_LITE_STRIP_ERROR_STRINGS
+  NDEBUG TF_LITE_MCU_DEBUG_LOG)
 target_compile_options(pc_tflm PRIVATE ${PC_BOARD_CFLAGS} -Os -ffunction-sections -fdata-sections -w
   $<$<COMPILE_LANGUAGE:CXX>:-std=c++17 -fno-exceptions -fno-rtti -fno-threadsafe-statics -fno-unwind-tables>)
 

@@ -20,7 +20,7 @@ from packetclip.fsutil import atomic_dir, check_out_dir, write_text
 
 # Debian packages that provide each tool (the same list the Makefile installs)
 APT = {
-    "arm-none-eabi-gcc": "gcc-arm-none-eabi libnewlib-arm-none-eabi",
+    "arm-none-eabi-gcc": "gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib",
     "riscv64-unknown-elf-gcc": "gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf",
     "cmake": "cmake", "ninja": "ninja-build", "cc": "build-essential",
 }

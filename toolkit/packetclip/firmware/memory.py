@@ -30,9 +30,16 @@ def section_kind(name):
     return None
 
 
+# archives the firmware build itself makes (firmware/engine/tflm/tflm.cmake): not the C library
+PROJECT_ARCHIVES = {"libpc_tflm.a": "engine"}
+
+
 def component_of(obj, insec, model_dir_names=("model",)):
     o = obj.replace("\\", "/")
-    if ".a(" in o or "/lib/gcc/" in o or "libc" in o.rsplit("/", 1)[-1] or "picolibc" in o:
+    if ".a(" in o:
+        archive = o.split("(", 1)[0].rsplit("/", 1)[-1]
+        return PROJECT_ARCHIVES.get(archive, "libc")
+    if "/lib/gcc/" in o or "libc" in o.rsplit("/", 1)[-1] or "picolibc" in o:
         return "libc"
     if "/firmware/core/" in o:
         return "core"
