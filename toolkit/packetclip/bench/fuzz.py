@@ -14,6 +14,7 @@ SEED = 2026
 def run(out_dir: Path) -> dict:
     from packetclip.codegen.fuzz import fuzz
 
-    s = fuzz(models=MODELS, inputs=INPUTS, seed=SEED, work=Path(out_dir) / "fuzz-work", log=lambda m: print("  " + m, flush=True))
+    s = fuzz(models=MODELS, inputs=INPUTS, seed=SEED, work=Path(out_dir) / "fuzz-work", isolate=True,
+             log=lambda m: print("  " + m, flush=True))
     s["records"] = [{k: v for k, v in r.items() if k != "reports"} | {"reports": r.get("reports", [])[:1]} for r in s["records"]]
     return s

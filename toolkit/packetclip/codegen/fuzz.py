@@ -224,35 +224,63 @@ def check_model(tflite, inputs, seed, work):
     return rec
 
 
-def fuzz(models=10, inputs=100, seed=0, work=None, log=print, synth_share=0.3):
-    """Generate `models` models, check each on `inputs` inputs; returns the summary dict."""
+def one_model(m, mseed, inputs, work, synth_share=0.3):
+    """Make model m from its seed and check it; returns its record."""
     import shutil
+
+    mrng = np.random.default_rng(mseed)
+    maker = "synth" if mrng.random() < synth_share else "litert"
+    rec = {"model": m, "maker": maker, "seed": mseed}
+    try:
+        tfl, rec["description"] = _synth_model(mrng) if maker == "synth" else _litert_model(mrng)
+    except (ValueError, RuntimeError) as exc:   # an empty feature map, a conversion the tools refuse
+        return {**rec, "rejected": f"not converted ({str(exc).splitlines()[0][:120]})"}
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    try:
+        rec.update(check_model(tfl, inputs, mseed, work))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return rec
+
+
+def _isolated(m, mseed, inputs, work, synth_share):
+    """one_model in a child process: a crash (of TFLM or of the aot host build) is a finding,
+    not the end of the run, and the converters' memory goes back with the process."""
+    import json
+    import subprocess
+    import sys
+
+    cmd = [sys.executable, "-m", "packetclip.codegen.fuzz", str(m), str(mseed), str(inputs), str(work), str(synth_share)]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
+    lines = [ln for ln in r.stdout.splitlines() if ln.startswith("{")]
+    if r.returncode != 0 or not lines:
+        return {"model": m, "seed": mseed, "crashed": f"exit {r.returncode}: {(r.stderr.strip().splitlines() or [''])[-1][:200]}"}
+    return json.loads(lines[-1])
+
+
+def fuzz(models=10, inputs=100, seed=0, work=None, log=print, synth_share=0.3, isolate=False):
+    """Generate `models` models, check each on `inputs` inputs; returns the summary dict.
+    isolate=True checks each model in its own process (the long pass)."""
     import tempfile
     from pathlib import Path
 
     rng = np.random.default_rng(seed)
     root = Path(work or tempfile.mkdtemp(prefix="pc_fuzz_"))
-    summary = {"seed": seed, "models": 0, "run": 0, "inputs": 0, "rejected": {}, "differences": dict.fromkeys(CAUSES, 0),
-               "models_with_differences": 0, "records": [], "tf_converter": _tf_available()}
+    summary = {"seed": seed, "models": 0, "run": 0, "inputs": 0, "rejected": {}, "crashed": 0,
+               "differences": dict.fromkeys(CAUSES, 0), "models_with_differences": 0, "records": [],
+               "tf_converter": _tf_available()}
     for m in range(models):
         mseed = int(rng.integers(0, 1 << 31))
-        mrng = np.random.default_rng(mseed)
-        maker = "synth" if mrng.random() < synth_share else "litert"
-        try:
-            tfl, desc = _synth_model(mrng) if maker == "synth" else _litert_model(mrng)
-        except (ValueError, RuntimeError) as exc:   # an empty feature map, a conversion the tools refuse
-            summary["rejected"]["not converted"] = summary["rejected"].get("not converted", 0) + 1
-            log(f"model {m} ({maker}, seed {mseed}): not converted ({str(exc).splitlines()[0][:80]})")
-            summary["models"] += 1
-            continue
-        work_m = root / f"m{m}"
-        if work_m.exists():
-            shutil.rmtree(work_m)
-        work_m.mkdir(parents=True)
-        rec = check_model(tfl, inputs, mseed, work_m)
-        rec.update(model=m, maker=maker, seed=mseed, description=desc)
+        run = _isolated if isolate else one_model
+        rec = run(m, mseed, inputs, root / f"m{m}", synth_share)
         summary["models"] += 1
-        if "rejected" in rec:
+        desc = rec.get("description", f"{rec.get('maker', '?')} seed {mseed}")
+        if "crashed" in rec:
+            summary["crashed"] += 1
+            log(f"model {m} (seed {mseed}): CRASHED {rec['crashed']}")
+        elif "rejected" in rec:
             reason = _reason(rec["rejected"])
             summary["rejected"][reason] = summary["rejected"].get(reason, 0) + 1
             log(f"model {m} ({desc}): rejected: {rec['rejected']}")
@@ -265,13 +293,12 @@ def fuzz(models=10, inputs=100, seed=0, work=None, log=print, synth_share=0.3):
             log(f"model {m} ({desc}; {', '.join(rec['ops'])}): "
                 + (", ".join(f"{k} {v}" for k, v in rec["causes"].items()) if rec["causes"] else f"{inputs}/{inputs} bit-exact"))
         summary["records"].append(rec)
-        shutil.rmtree(work_m, ignore_errors=True)
     return summary
 
 
 def _reason(msg):
     for key, name in (("FLOAT32", "float tensors left by the converter"), ("uses op", "an op the engines lack"),
-                      ("dynamic", "dynamic shape")):
+                      ("dynamic", "dynamic shape"), ("not converted", "not converted")):
         if key in msg:
             return name
     return "other check"
@@ -281,3 +308,12 @@ def _tf_available():
     import importlib.util
 
     return importlib.util.find_spec("tensorflow") is not None
+
+
+if __name__ == "__main__":   # one model in a child process (fuzz(isolate=True))
+    import json
+    import sys
+    from pathlib import Path
+
+    m, mseed, n, work, share = sys.argv[1:6]
+    print(json.dumps(one_model(int(m), int(mseed), int(n), Path(work), float(share)), default=str))
