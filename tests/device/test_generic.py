@@ -104,6 +104,27 @@ def test_chunked_inputs_survive_faults(mlperf, builds):
     assert shim.stats.to_device.flipped > 3 and s.link.recoveries > 3
 
 
+def test_lost_load_chunks_are_refused_and_resent(mlperf, builds):
+    """Whole frames vanish (a LOAD chunk, a LOADED, a RUN, a RESULT): the device refuses the
+    gap (BAD_OFFSET) or the incomplete input (NOT_LOADED, its CRC check) and the session resumes
+    or restarts that input; every output bit-exact."""
+    from packetclip.boards import load_board
+    from packetclip.firmware.folder import find_elf
+
+    b = load_board("host")
+    bundle = load_bundle(mlperf["ic"])       # 3,072-byte inputs: 13 LOADs and a RUN each
+    X = np.random.default_rng(8).integers(-128, 128, (25, 3072), dtype=np.int8)
+    want = run_tflm(bundle.tflite, X)
+    elf = find_elf(b, builds.folder("host", bundle.path))
+    with start_hostport(elf) as dev, FaultShim(("127.0.0.1", dev.port), drop_frame=0.03, seed=4) as shim:
+        with Session.open(shim.url, timeout=1.0) as s:
+            s.hello()
+            _, outs = s.infer(X, window=16)
+    assert np.array_equal(outs, want)
+    errs = s.link.device_errors
+    assert shim.stats.to_device.frames_dropped > 5 and (errs.get("BAD_OFFSET", 0) + errs.get("NOT_LOADED", 0)) > 0, errs
+
+
 def test_v1_host_is_refused_clearly(builds, bundle_dir):
     """What a version 1 host does: empty HELLO, INFO parsed with the v1 layout (no trailing
     bytes allowed), version checked. The v2 device's answer parses and says version 2."""

@@ -8,7 +8,9 @@
 
 Each byte, independently and in each direction, is dropped, bit-flipped (one random bit) or
 sent twice at the given rates, from a seeded generator per direction, so a run is repeatable
-up to thread timing. `baud` throttles both directions to what a UART moves (10 bits per byte,
+up to thread timing. `drop_frame` drops whole frames (everything up to and including the next
+0x00 delimiter, both directions): the way a link loses one LOAD chunk of a large input, or
+its LOADED, while the frames around it arrive intact. `baud` throttles both directions to what a UART moves (10 bits per byte,
 115200 baud = 11,520 B/s), to measure link utilization as a real serial line would give it.
 
 `reset_device()` reconnects to the device. The host-port firmware treats a new client as a
@@ -30,6 +32,7 @@ class DirectionStats:
     dropped: int = 0
     flipped: int = 0
     duplicated: int = 0
+    frames_dropped: int = 0
 
 
 @dataclass
@@ -70,9 +73,12 @@ class _Pacer:
 
 class FaultShim:
     def __init__(self, upstream, drop=0.0, flip=0.0, dup=0.0, seed=0, baud=None, restart=None, faults_to_device=True,
-                 faults_to_host=True):
+                 faults_to_host=True, drop_frame=0.0):
         self.upstream = tuple(upstream)
         self.rates = (float(drop), float(flip), float(dup))
+        self.drop_frame = float(drop_frame)
+        self._dropping = [False, False]      # per direction: inside a frame being dropped
+        self._frame_start = [True, True]     # per direction: the next non-zero byte starts a frame
         self.seed = seed
         self.bps = baud / 10.0 if baud else None
         self.restart = restart
@@ -86,11 +92,6 @@ class FaultShim:
         self._listen = None
         self._threads = []
         self.enabled = True      # faults can be paused (e.g. for the handshake)
-
-    @classmethod
-    def from_url(cls, url, **kw):
-        host, _, port = url.split("://", 1)[1].partition(":")
-        return cls((host, int(port.split("?")[0].rstrip("/"))), **kw)
 
     def start(self):
         self._listen = socket.create_server(("127.0.0.1", 0))
@@ -140,12 +141,24 @@ class FaultShim:
                 t.start()
                 self._threads.append(t)
 
-    def _mangle(self, data, rng, st, faulty):
+    def _mangle(self, data, rng, st, faulty, k=0):
         drop, flip, dup = self.rates
-        if not faulty or not self.enabled or (drop == flip == dup == 0):
+        if not faulty or not self.enabled or (drop == flip == dup == self.drop_frame == 0):
             return data
         out = bytearray()
         for b in data:
+            if self.drop_frame:
+                if self._dropping[k]:           # inside a dropped frame: up to its delimiter
+                    self._dropping[k] = b != 0
+                    continue
+                if b != 0 and self._frame_start[k]:
+                    self._frame_start[k] = False
+                    if rng.random() < self.drop_frame:
+                        st.frames_dropped += 1
+                        self._dropping[k] = True
+                        continue
+                if b == 0:
+                    self._frame_start[k] = True
             r = rng.random()
             if r < drop:
                 st.dropped += 1
@@ -185,7 +198,7 @@ class FaultShim:
                 time.sleep(0.01)             # the device went away: wait for reset_device()
                 continue
             st.bytes_in += len(data)
-            data = self._mangle(data, rng, st, self.fault_dirs[k])
+            data = self._mangle(data, rng, st, self.fault_dirs[k], k)
             start = pacer.start(len(data))
             for i in range(0, len(data), 16):
                 piece = data[i:i + 16]
