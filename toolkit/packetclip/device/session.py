@@ -301,10 +301,8 @@ class Session:
             if f.seq in b.outst:
                 j = b.outst[f.seq][0]
                 if code in (P.ERR_BAD_OFFSET, P.ERR_NOT_LOADED):   # a chunk of this input was lost
-                    b.retries[j] = b.retries.get(j, 0) + 1
-                    b.acked.pop(j, None)                          # load it again from the start
-                    if b.retries[j] <= MAX_JOB_RETRIES:
-                        return f"device lost a chunk of input {j} ({name})"
+                    b.failed.add(j)                               # load it again from the start
+                    return f"device lost a chunk of input {j} ({name})"
                 raise DeviceError(f"device answered ERROR {name} to request {j} "
                                   f"({P.TYPE_NAMES.get(req_type, req_type)}); "
                                   + ("the firmware's engine failed" if code == P.ERR_ENGINE else "firmware and host disagree on the protocol"))
@@ -335,6 +333,7 @@ class Session:
         self.link.accepted += 1
         if not final:
             b.acked[j] = k
+            b.retries.pop(j, None)     # progress: the count of refusals "in a row" starts again
             return "ack"
         b.acked.pop(j, None)
         b.results[j] = value
@@ -410,7 +409,7 @@ class Session:
                         continue
                     if code in (P.ERR_BAD_OFFSET, P.ERR_NOT_LOADED) and val.seq in outst:
                         self.link.device_errors[name] = self.link.device_errors.get(name, 0) + 1
-                        b.acked.pop(outst[val.seq][0], None)   # that input restarts from its first chunk
+                        b.failed.add(outst[val.seq][0])        # that input restarts from its first chunk
                         continue
                 if b is not None and self._accept(val, b) is True:
                     finished += 1
@@ -427,6 +426,13 @@ class Session:
         self._barrier(why, b)
         if why == "boot line" or self.link.reboots != reboots:
             b.acked.clear()
+        for j in sorted(b.failed):        # refused by the device: from the first chunk, a bounded number of times
+            b.acked.pop(j, None)
+            b.retries[j] = b.retries.get(j, 0) + 1
+            if b.retries[j] > MAX_JOB_RETRIES:
+                raise DeviceError(f"the device refused input {j} {b.retries[j] - 1} times in a row (BAD_OFFSET/NOT_LOADED); "
+                                  "firmware and host disagree on the protocol")
+        b.failed.clear()
         b.outst.clear()
         restart = sorted(b.started)
         b.started.clear()
@@ -444,6 +450,7 @@ class _Batch:
         self.results = [None] * len(jobs)
         self.pending = deque((j, k) for j in range(len(jobs)) for k in range(len(jobs[j])))
         self.outst, self.started, self.retries, self.acked, self.done = {}, set(), {}, {}, 0
+        self.failed = set()       # jobs the device refused (BAD_OFFSET/NOT_LOADED) since the last recovery
         self._wire = {}
 
     def wire_len(self, j, k):
