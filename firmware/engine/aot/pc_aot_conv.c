@@ -203,20 +203,22 @@ void pc_aot_conv(const pc_aot_conv_t *p, const int8_t *in, int8_t *out, void *sc
                 const int32_t x0 = ox * p->stride_w - p->pad_w;
                 for (oc = 0; oc < p->out_c; oc++) {
                     const uint32_t g = oc / p->per_group, r = oc % p->per_group;
+                    /* row k of this channel: chunk k / 4 (8 bytes: this row's 4, its pair's 4), byte k % 4 */
                     const int8_t *w = p->w + (g * pairs + (r >> 1)) * pair_bytes + (r & 1u) * 4u;
                     int32_t acc = p->bias[g * 2u * pairs + r];
-                    uint32_t k = 0;
+                    uint32_t j = 0;
                     for (ky = 0; ky < p->k_h; ky++) {
                         const int32_t y = y0 + p->dil_h * ky;
                         for (kx = 0; kx < p->k_w; kx++) {
                             const int32_t x = x0 + p->dil_w * kx;
-                            if (y >= 0 && y < p->in_h && x >= 0 && x < p->in_w) {
-                                const int8_t *px = img + ((uint32_t)y * p->in_w + (uint32_t)x) * p->in_c + g * fic;
-                                for (c = 0; c < fic; c++, k++)
-                                    acc += (int32_t)w[(k >> 2) * 8u + (k & 3u)] * px[c];
-                            } else {
-                                for (c = 0; c < fic; c++, k++)
-                                    acc += (int32_t)w[(k >> 2) * 8u + (k & 3u)] * p->in_zp;
+                            const int inside = y >= 0 && y < p->in_h && x >= 0 && x < p->in_w;
+                            const int8_t *px = inside ? img + ((uint32_t)y * p->in_w + (uint32_t)x) * p->in_c + g * fic : NULL;
+                            for (c = 0; c < fic; c++) {
+                                acc += (int32_t)w[j] * (px ? px[c] : p->in_zp);
+                                if (++j == 4u) {
+                                    j = 0;
+                                    w += 8;
+                                }
                             }
                         }
                     }

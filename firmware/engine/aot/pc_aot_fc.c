@@ -61,9 +61,12 @@ void pc_aot_fc(const pc_aot_fc_t *p, const int8_t *in, int8_t *out, void *scratc
     for (b = 0; b < p->batches; b++) {
         for (r = 0; r < p->out_n; r++) {
             const int8_t *w = p->w + (r >> 2) * quad_bytes + (r & 3u) * 4u;
+            const int8_t *x = in;
             int32_t acc = p->bias[r];
-            for (k = 0; k < p->in_n; k++)
-                acc += w[(k >> 2) * 16u + (k & 3u)] * in[k];
+            for (k = 0; k + 4u <= p->in_n; k += 4u, w += 16, x += 4)   /* 4 inputs per chunk */
+                acc += w[0] * x[0] + w[1] * x[1] + w[2] * x[2] + w[3] * x[3];
+            for (; k < p->in_n; k++)
+                acc += w[k & 3u] * in[k];
             out[r] = pc_aot_clamp8(pc_aot_mbqm(acc, p->rq[r * p->rq_step].mult, -p->rq[r * p->rq_step].e) + p->out_zp,
                                    p->act_min, p->act_max);
         }
