@@ -106,3 +106,23 @@ def test_cli_codegen(mlp_bytes, tmp_path):
     assert r.exit_code == 0, r.output
     assert json.loads(r.output)["macs"] == 4992
     assert (tmp_path / "o" / "pc_model.c").exists()
+
+
+def test_plan_anchored_buffers_move_together():
+    # a: live 0..1; b is written over a at op 1 (b's offset = a's - 16); c lives across both
+    a, b, c = Buf("a", 64, 0, 1), Buf("b", 64, 1, 2, anchor="a", rel=-16), Buf("c", 32, 0, 2)
+    peak = plan([a, b, c], align=4)
+    assert b.offset == a.offset - 16 and peak == 32 + 80
+    for x, y in ((a, c), (b, c)):
+        assert x.offset + x.size <= y.offset or y.offset + y.size <= x.offset
+
+
+def test_mlperf_activation_ram_below_tflm_arena(mlperf, tmp_path):
+    """Activation RAM (the aot arena, input and output included) next to TFLM's arena."""
+    from packetclip.bundle.format import load_bundle
+
+    for name, path in mlperf.items():
+        b = load_bundle(path)
+        rep = generate(b, tmp_path / name, engine="aot")
+        assert rep["arena_bytes"] <= 0.7 * b.meta["arena_bytes"], (name, rep["arena_bytes"], b.meta["arena_bytes"])
+        assert any("over" in buf for buf in rep["buffers"]) or name == "ad01"   # in-place ops where legal
