@@ -66,7 +66,7 @@ def _invoke_all(board, elf, X, window=8):
 def run(out_dir: Path) -> dict:
     from packetclip.bundle import golden
     from packetclip.codegen import generate
-    from packetclip.codegen.hostrun import REPO
+    from packetclip.resources import source_tree
     from packetclip.codegen.reference import make_reference_bundle
 
     work = Path(out_dir) / "codegen-work"
@@ -79,7 +79,7 @@ def run(out_dir: Path) -> dict:
     for board, dsp in BOARDS:
         row = {"board": board, "dsp": dsp}
         try:
-            elf = _build(REPO, board, dsp, gen.resolve(), work / f"build-{board}-{'dsp' if dsp else 'ref'}")
+            elf = _build(source_tree(), board, dsp, gen.resolve(), work / f"build-{board}-{'dsp' if dsp else 'ref'}")
             sec = _size(elf)
             flash = sec.get(".text", 0) + sec.get(".rodata", 0) + sec.get(".data", 0) + sec.get(".isr_vector", 0) + sec.get(".vectors", 0)
             ram_no_stack = sec.get(".data", 0) + sec.get(".bss", 0)
