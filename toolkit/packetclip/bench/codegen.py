@@ -66,8 +66,8 @@ def _invoke_all(board, elf, X, window=8):
 def run(out_dir: Path) -> dict:
     from packetclip.bundle import golden
     from packetclip.codegen import generate
-    from packetclip.resources import source_tree
     from packetclip.codegen.reference import make_reference_bundle
+    from packetclip.resources import source_tree
 
     work = Path(out_dir) / "codegen-work"
     bundle = make_reference_bundle(work / "reference-mlp")
