@@ -65,3 +65,17 @@ def test_bad_models_one_line_exit_2_no_bundle(tmp_path, make, words):
 def test_float_model_one_line_exit_2(bad_models, tmp_path):
     r = _cli(["export", "--tflite", str(bad_models["float"]), "--out", str(tmp_path / "b")], tmp_path)
     assert r.returncode == 2 and "FLOAT32" in r.stderr and "full-integer" in r.stderr and not (tmp_path / "b").exists()
+
+
+def test_verify_generic_bundle(tmp_path):
+    from tests_mlperf import MLPERF_DIR
+
+    src = MLPERF_DIR / "ad01_int8.tflite"
+    if not src.exists():
+        pytest.skip("MLPerf Tiny models not found")
+    assert _cli(["export", "--tflite", str(src), "--out", str(tmp_path / "ad")], tmp_path).returncode == 0
+    r = _cli(["verify", str(tmp_path / "ad"), "--json"], tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["kind"] == "generic" and json.loads(r.stdout)["arena_bytes"] == 4640
+    r = _cli(["verify", str(tmp_path / "ad"), "--data", str(tmp_path / "x.csv")], tmp_path)
+    assert r.returncode == 2 and "conform --inputs" in r.stderr

@@ -65,6 +65,14 @@ def verify_bundle(path, data=None, dialect=None, log=print):
     log(f"checks: ok ({', '.join(s['ops'])}; {s['weight_bytes']} weight bytes; {s['macs']} MACs)")
     arena = probe_arena(bundle.tflite)
     log(f"arena: {arena} B measured in TFLM (model.json says {bundle.meta.get('arena_bytes')})")
+    if not bundle.is_flow:
+        if data is not None:
+            raise PacketclipError(f"{bundle.path}: a generic bundle (no flow metadata) cannot be evaluated on flows; "
+                                  "check it on a board with `packetclip conform --inputs random:N` or `--inputs FILE.npy`")
+        Q = np.random.default_rng(0).integers(-128, 128, (16, bundle.input_size), dtype=np.int8)
+        out = run_tflm(bundle.tflite, Q)
+        log(f"generic bundle: TFLM runs it ({len(Q)} random inputs -> outputs of {out.shape[1]} values); no flow metrics")
+        return {"bundle": str(bundle.path), "sha256": bundle.sha256, "checks": s, "arena_bytes": arena, "kind": "generic"}
     Xw, y, where_data = _eval_rows(bundle, data, dialect)
     m, _ = evaluate_bundle(bundle, Xw, y)
     out = {"bundle": str(bundle.path), "sha256": bundle.sha256, "checks": s, "arena_bytes": arena,
