@@ -181,10 +181,13 @@ def _debug(bundle, info, Q, golden, outs, limit, log):
 
     host = HostTrace(bundle.tflite)
     reports = []
-    for i in bad[:limit]:
+    for j, i in enumerate(bad[:limit]):
         rep = first_difference(bundle.tflite, Q[i], device_output=outs[i], host=host)
         reports.append({"input": int(i), **(rep or {"cause": "unexplained"})})
-        log("mismatch " + summary_line(rep, int(i)))
+        if j < 3:
+            log("mismatch " + summary_line(rep, int(i)))
+    if len(reports) > 3:
+        log(f"mismatch ... {len(reports) - 3} more traced (mismatch-debug.json)")
     causes = {}
     for r in reports:
         causes[r.get("cause", "unexplained")] = causes.get(r.get("cause", "unexplained"), 0) + 1
