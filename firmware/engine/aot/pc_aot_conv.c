@@ -189,41 +189,53 @@ void pc_aot_dwconv(const pc_aot_dwconv_t *p, const int8_t *in, int8_t *out, void
 
 #else /* reference C path: plain C99, any core */
 
+/* The im2col row of pixel (oy, ox), group g, as int8 (zero points for padding taps, zeros up
+ * to k_pad): every tap is read before any output of the pixel is written. */
+static void gather(const pc_aot_conv_t *p, const int8_t *img, int32_t oy, int32_t ox, uint32_t g, int8_t *row)
+{
+    const int32_t y0 = oy * p->stride_h - p->pad_h, x0 = ox * p->stride_w - p->pad_w;
+    const uint32_t fic = p->filter_in_c;
+    int32_t ky, kx;
+    uint32_t k = 0, c;
+    for (ky = 0; ky < p->k_h; ky++) {
+        const int32_t y = y0 + p->dil_h * ky;
+        for (kx = 0; kx < p->k_w; kx++) {
+            const int32_t x = x0 + p->dil_w * kx;
+            if (y >= 0 && y < p->in_h && x >= 0 && x < p->in_w) {
+                const int8_t *px = img + ((uint32_t)y * p->in_w + (uint32_t)x) * p->in_c + g * fic;
+                for (c = 0; c < fic; c++) row[k++] = px[c];
+            } else {
+                for (c = 0; c < fic; c++) row[k++] = (int8_t)p->in_zp;
+            }
+        }
+    }
+    while (k < p->k_pad) row[k++] = 0;
+}
+
 void pc_aot_conv(const pc_aot_conv_t *p, const int8_t *in, int8_t *out, void *scratch)
 {
-    const uint32_t fic = p->filter_in_c, pairs = (p->per_group + 1u) >> 1, pair_bytes = 2u * p->k_pad;
-    int32_t b, oy, ox, ky, kx;
-    uint32_t oc, c;
-    (void)scratch;
+    int8_t *const row = (int8_t *)scratch;
+    const uint32_t pairs = (p->per_group + 1u) >> 1, pair_bytes = 2u * p->k_pad;
+    int32_t b, oy, ox;
+    uint32_t g, r, k;
     for (b = 0; b < p->batches; b++) {
         const int8_t *img = in + (uint32_t)b * p->in_h * p->in_w * p->in_c;
         for (oy = 0; oy < p->out_h; oy++) {
-            const int32_t y0 = oy * p->stride_h - p->pad_h;
             for (ox = 0; ox < p->out_w; ox++) {
-                const int32_t x0 = ox * p->stride_w - p->pad_w;
-                for (oc = 0; oc < p->out_c; oc++) {
-                    const uint32_t g = oc / p->per_group, r = oc % p->per_group;
-                    /* row k of this channel: chunk k / 4 (8 bytes: this row's 4, its pair's 4), byte k % 4 */
-                    const int8_t *w = p->w + (g * pairs + (r >> 1)) * pair_bytes + (r & 1u) * 4u;
-                    int32_t acc = p->bias[g * 2u * pairs + r];
-                    uint32_t j = 0;
-                    for (ky = 0; ky < p->k_h; ky++) {
-                        const int32_t y = y0 + p->dil_h * ky;
-                        for (kx = 0; kx < p->k_w; kx++) {
-                            const int32_t x = x0 + p->dil_w * kx;
-                            const int inside = y >= 0 && y < p->in_h && x >= 0 && x < p->in_w;
-                            const int8_t *px = inside ? img + ((uint32_t)y * p->in_w + (uint32_t)x) * p->in_c + g * fic : NULL;
-                            for (c = 0; c < fic; c++) {
-                                acc += (int32_t)w[j] * (px ? px[c] : p->in_zp);
-                                if (++j == 4u) {
-                                    j = 0;
-                                    w += 8;
-                                }
-                            }
-                        }
+                for (g = 0; g < p->groups; g++) {
+                    gather(p, img, oy, ox, g, row);
+                    for (r = 0; r < p->per_group; r++) {
+                        /* row r: 4 of its bytes per 8-byte chunk of the pair (pc_aot.h) */
+                        const int8_t *w = p->w + (g * pairs + (r >> 1)) * pair_bytes + (r & 1u) * 4u;
+                        const int8_t *x = row;
+                        const uint32_t oc = g * p->per_group + r;
+                        int32_t acc = p->bias[g * 2u * pairs + r];
+                        for (k = 0; k < p->k_pad; k += 4u, w += 8, x += 4)
+                            acc += w[0] * x[0] + w[1] * x[1] + w[2] * x[2] + w[3] * x[3];
+                        out[oc] = ref_out(acc, p->rq + oc * p->rq_step, p->out_zp, p->act_min, p->act_max);
                     }
-                    *out++ = ref_out(acc, p->rq + oc * p->rq_step, p->out_zp, p->act_min, p->act_max);
                 }
+                out += p->out_c;
             }
         }
     }
@@ -239,7 +251,7 @@ void pc_aot_dwconv(const pc_aot_dwconv_t *p, const int8_t *in, int8_t *out, void
 
 static void dwconv_ref(const pc_aot_dwconv_t *p, const int8_t *in, int8_t *out)
 {
-    const uint32_t m_n = p->depth_mult;
+    const uint32_t m_n = p->depth_mult, pairs = p->tap_pairs, quad_stride = 8u * pairs + 4u * p->odd_tap;
     int32_t b, oy, ox, ky, kx;
     uint32_t ic, m;
     for (b = 0; b < p->batches; b++) {
@@ -250,19 +262,19 @@ static void dwconv_ref(const pc_aot_dwconv_t *p, const int8_t *in, int8_t *out)
                 const int32_t x0 = ox * p->stride_w - p->pad_w;
                 for (ic = 0; ic < p->in_c; ic++) {
                     for (m = 0; m < m_n; m++) {
-                        const uint32_t oc = ic * m_n + m;
+                        const uint32_t oc = ic * m_n + m, i = oc & 3u;
+                        /* tap 2j + h of this channel is wp[8j + h]; an odd last tap is apart (pc_aot.h) */
+                        const int16_t *wp = p->w + (oc >> 2) * quad_stride + i * 2u;
+                        const int16_t w_odd = p->odd_tap ? p->w[(oc >> 2) * quad_stride + 8u * pairs + (i & 1u) * 2u + (i >> 1)] : 0;
                         int32_t acc = p->bias[oc];
+                        uint32_t t = 0;
                         for (ky = 0; ky < p->k_h; ky++) {
                             const int32_t y = y0 + p->dil_h * ky;
-                            for (kx = 0; kx < p->k_w; kx++) {
+                            for (kx = 0; kx < p->k_w; kx++, t++) {
                                 const int32_t x = x0 + p->dil_w * kx;
-                                const int inside = y >= 0 && y < p->in_h && x >= 0 && x < p->in_w;
-                                const int32_t v = inside ? img[((uint32_t)y * p->in_w + (uint32_t)x) * p->in_c + ic] : p->in_zp;
-                                const uint32_t t = (uint32_t)ky * p->k_w + (uint32_t)kx;
-                                const uint32_t quad = (oc >> 2) * (8u * p->tap_pairs + 4u * p->odd_tap);
-                                const uint32_t i = oc & 3u;
-                                acc += v * (t < 2u * p->tap_pairs ? p->w[quad + (t >> 1) * 8u + i * 2u + (t & 1u)]
-                                                                  : p->w[quad + 8u * p->tap_pairs + (i & 1u) * 2u + (i >> 1)]);
+                                const int32_t v = (y >= 0 && y < p->in_h && x >= 0 && x < p->in_w)
+                                                      ? img[((uint32_t)y * p->in_w + (uint32_t)x) * p->in_c + ic] : p->in_zp;
+                                acc += v * (t < 2u * pairs ? wp[(t >> 1) * 8u + (t & 1u)] : w_odd);
                             }
                         }
                         *out++ = ref_out(acc, p->rq + oc * p->rq_step, p->out_zp, p->act_min, p->act_max);
