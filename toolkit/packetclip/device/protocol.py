@@ -12,8 +12,7 @@ from packetclip.engines import BY_INFO_ID
 
 PROTO_VERSION = 2
 # No protocol maximum: a device accepts requests up to the body length its INFO announces
-# (MAX_REQUEST_BODY); replies are as long as the model's output needs.
-V1_MAX_BODY = 1024   # what a v1 device accepted at most (a v1 device sends no records)
+# (record MAX_REQUEST_BODY); replies are as long as the model's output needs.
 
 # message types
 HELLO = 0x01
