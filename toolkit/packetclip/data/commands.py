@@ -111,7 +111,8 @@ def split(file, out, kind, test, val, seed, fmt, as_json, **load):
 
 
 # the data-text helper's subcommands, when present in this version
-for _mod, _attr in (("packetclip.data.pcap_cli", "flows"), ("packetclip.data.text_cli", "text")):
+for _mod, _attr in (("packetclip.data.pcap_cli", "flows"), ("packetclip.data.label_cli", "label"),
+                    ("packetclip.data.text_cli", "text")):
     try:
         import importlib
         data.add_command(getattr(importlib.import_module(_mod), _attr))
