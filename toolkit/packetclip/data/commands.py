@@ -6,6 +6,9 @@ from pathlib import Path
 
 import click
 
+from packetclip.data.label_cli import label as label_command
+from packetclip.data.pcap_cli import flows as flows_command
+from packetclip.data.text_cli import text as text_command
 from packetclip.errors import PacketclipError
 
 DIALECT_CHOICE = click.Choice(["cicids2017", "aciiot", "cicflowmeter"])
@@ -110,14 +113,9 @@ def split(file, out, kind, test, val, seed, fmt, as_json, **load):
                    + f" rows -> {out}")
 
 
-# the data-text helper's subcommands, when present in this version
-for _mod, _attr in (("packetclip.data.pcap_cli", "flows"), ("packetclip.data.label_cli", "label"),
-                    ("packetclip.data.text_cli", "text")):
-    try:
-        import importlib
-        data.add_command(getattr(importlib.import_module(_mod), _attr))
-    except (ImportError, AttributeError):
-        pass
+data.add_command(flows_command)
+data.add_command(label_command)
+data.add_command(text_command)
 
 
 @click.group("kg")
