@@ -539,7 +539,7 @@ def _format_column(a):
     ints = np.where(whole, a, 0).astype(np.int64).astype(str)
     if whole.all():
         return ints.tolist()
-    return [i if w else repr(v) for i, w, v in zip(ints.tolist(), whole.tolist(), a.tolist())]
+    return [i if w else repr(v) for i, w, v in zip(ints.tolist(), whole.tolist(), a.tolist(), strict=False)]
 
 
 def _csv_cell(s):
@@ -561,7 +561,7 @@ def flows_csv_text(cols, label=""):
         cells = {v: _csv_cell(str(v)) for v in set(label)}
         columns.append([cells[v] for v in label])
     lines = [",".join(META_COLUMNS + list(feats) + ["label"])]
-    lines += [",".join(row) for row in zip(*columns)]
+    lines += [",".join(row) for row in zip(*columns, strict=False)]
     return "\n".join(lines) + "\n"
 
 

@@ -16,18 +16,16 @@ once per distinct value, then every condition is a numpy mask over all flows.
 """
 
 import ipaddress
-import tomllib
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from pathlib import Path
+from datetime import UTC, datetime
 
 import numpy as np
 
 from packetclip.errors import PacketclipError
+from packetclip.schema import Field, check
 
 UNKNOWN = "unknown"
 PROTOCOLS = {"tcp": 6, "udp": 17, "icmp": 1, "icmpv6": 58}
-_KEYS = ("label", "host", "src", "dst", "port", "protocol", "start", "end")
 _TIME_FIX = "write unix seconds (1795925906.6) or RFC 3339 with a zone ('2026-11-29T04:18:38Z')"
 # which flow column each condition needs
 _NEEDS = {"host": ("src_ip", "dst_ip"), "src": ("src_ip",), "dst": ("dst_ip",),
@@ -79,104 +77,96 @@ class Rules:
 
 # ---------------------------------------------------------------- loading and schema
 
+def _as_list(v):
+    return v if isinstance(v, list) else [v]
+
+
+def _net_problem(v):
+    items = _as_list(v)
+    if not items or not all(isinstance(s, str) for s in items):
+        return f"is {v!r}, not an address or CIDR string (or a list of them)"
+    for s in items:
+        try:
+            ipaddress.ip_network(s.strip(), strict=False)
+        except ValueError:
+            return f"has {s!r}, which is not an IP address or CIDR"
+    return None
+
+
+def _port_problem(v):
+    items = _as_list(v)
+    ok = items and all(isinstance(p, int) and not isinstance(p, bool) and 0 <= p <= 65535 for p in items)
+    return None if ok else f"is {v!r}, not a port number 0-65535 (or a list of them)"
+
+
+def _protocol_problem(v):
+    if isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 255:
+        return None
+    if isinstance(v, str) and v.strip().lower() in PROTOCOLS:
+        return None
+    return f"is {v!r}, an unknown protocol"
+
+
+_NET_FIX = 'write an address or CIDR such as "10.213.0.101", "10.213.0.96/28" or "fd00::/64"'
+_TIME = Field(object, required=False, fix=_TIME_FIX)
+# The rules file's format (packetclip/schema.py): checked when the file is loaded.
+RULE_FORMAT = {
+    "label": Field(str, check=lambda v: None if v.strip() else "is empty", fix='add label = "<class>"'),
+    "host": Field(object, required=False, check=_net_problem, fix=_NET_FIX),
+    "src": Field(object, required=False, check=_net_problem, fix=_NET_FIX),
+    "dst": Field(object, required=False, check=_net_problem, fix=_NET_FIX),
+    "port": Field(object, required=False, check=_port_problem, fix="write a port number or a list such as [22, 80]"),
+    "protocol": Field(object, required=False, check=_protocol_problem,
+                      fix='use "tcp", "udp", "icmp", "icmpv6" or an IP protocol number 0-255'),
+    "start": _TIME,
+    "end": _TIME,
+}
+RULES_FORMAT = {
+    "default": Field(str, required=False, check=lambda v: None if v.strip() else "is empty",
+                     fix='give the label of flows no rule matches, such as "benign", or remove it'),
+    "rule": Field(list, fix="add [[rule]] tables, each with a label and a condition"),
+}
+
+
 def load_rules(path):
     """Read and check a rules TOML file; raises PacketclipError naming file, field and fix."""
-    name = str(path)
-    try:
-        doc = tomllib.loads(_read_text(Path(path)))
-    except tomllib.TOMLDecodeError as exc:
-        raise PacketclipError(f"{name}: not valid TOML ({exc}); fix the syntax (see `packetclip data label --help`)") from None
-    return parse_rules(doc, name)
+    from packetclip.userfile import load_toml
 
-
-def _read_text(path, limit=1 << 20):
-    """A small UTF-8 text file; refuses directories, FIFOs and devices before opening them."""
-    try:
-        st = path.stat()
-    except OSError as exc:
-        raise PacketclipError(f"{path}: cannot read the rules file ({exc.strerror}); check the --rules path") from None
-    import stat
-    if not stat.S_ISREG(st.st_mode):
-        raise PacketclipError(f"{path}: not a regular file; give a rules TOML file to --rules")
-    if st.st_size > limit:
-        raise PacketclipError(f"{path}: {st.st_size:,} bytes is too large for a rules file (limit {limit:,}); check the path")
-    data = path.read_bytes()
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise PacketclipError(f"{path}: not UTF-8 text (byte {exc.start}); save the rules file as UTF-8") from None
+    return parse_rules(load_toml(path, "rules file"), str(path))
 
 
 def parse_rules(doc, name="rules"):
-    unknown = sorted(set(doc) - {"default", "rule"})
-    if unknown:
-        raise PacketclipError(f"{name}: unknown top-level key {unknown[0]!r}; only 'default' and [[rule]] tables belong there")
-    default = doc.get("default")
-    if default is not None and (not isinstance(default, str) or not default.strip()):
-        raise PacketclipError(f"{name}: 'default' must be a non-empty label string such as \"benign\"; fix or remove it")
-    raw = doc.get("rule", [])
-    if not isinstance(raw, list) or not all(isinstance(r, dict) for r in raw):
-        raise PacketclipError(f"{name}: 'rule' must be an array of tables, written [[rule]]; fix the file")
+    doc = check(doc, RULES_FORMAT, name)
+    raw = doc["rule"]
     if not raw:
         raise PacketclipError(f"{name}: no [[rule]] tables; add at least one [[rule]] with a label and a condition")
     rules = tuple(_rule(r, i + 1, name) for i, r in enumerate(raw))
+    default = doc.get("default")
     return Rules(name, rules, default.strip() if default else None)
 
 
 def _rule(r, n, name):
     where = f"{name}: [[rule]] {n}"
-    bad = sorted(set(r) - set(_KEYS))
-    if bad:
-        raise PacketclipError(f"{where}: unknown field {bad[0]!r}; the fields are {', '.join(_KEYS)}")
-    label = r.get("label")
-    if not isinstance(label, str) or not label.strip():
-        raise PacketclipError(f"{where}: field 'label' is {'missing' if label is None else 'not a non-empty string'}; "
-                              "add label = \"<class>\"")
-    kw = {k: _networks(r[k], f"{where}, field {k!r}") for k in ("host", "src", "dst") if k in r}
+    if not isinstance(r, dict):
+        raise PacketclipError(f"{where}: is {r!r}, not a table; write each rule as a [[rule]] table")
+    r = check(r, RULE_FORMAT, where)
+    kw = {k: tuple(ipaddress.ip_network(s.strip(), strict=False) for s in _as_list(r[k]))
+          for k in ("host", "src", "dst") if k in r}
     if "port" in r:
-        kw["port"] = _ports(r["port"], f"{where}, field 'port'")
+        kw["port"] = tuple(_as_list(r["port"]))
     if "protocol" in r:
-        kw["protocol"] = _protocol(r["protocol"], f"{where}, field 'protocol'")
+        v = r["protocol"]
+        kw["protocol"] = v if isinstance(v, int) else PROTOCOLS[v.strip().lower()]
     for k in ("start", "end"):
         if k in r:
-            kw[k] = parse_time(r[k], f"{where}, field {k!r}")
+            kw[k] = parse_time(r[k], f"{where}: field '{k}'")
     if kw.get("start") is not None and kw.get("end") is not None and kw["start"] > kw["end"]:
-        raise PacketclipError(f"{where}: start {_iso(kw['start'])} is after end {_iso(kw['end'])}; swap them or fix the window")
+        raise PacketclipError(f"{where}: field 'start' ({_iso(kw['start'])}) is after 'end' ({_iso(kw['end'])}); "
+                              "swap them or fix the window")
     if not kw:
-        raise PacketclipError(f"{where}: no condition, so it would take every flow; add host, src, dst, port, "
+        raise PacketclipError(f"{where}: has no condition, so it would take every flow; add host, src, dst, port, "
                               "protocol or start/end (or use 'default' for a catch-all label)")
-    return Rule(n, label.strip(), **kw)
-
-
-def _networks(v, where):
-    items = v if isinstance(v, list) else [v]
-    if not items or not all(isinstance(s, str) for s in items):
-        raise PacketclipError(f"{where}: expected an address or CIDR string (or a list of them), got {v!r}; "
-                              "write e.g. \"10.213.0.101\" or \"10.213.0.96/28\"")
-    nets = []
-    for s in items:
-        try:
-            nets.append(ipaddress.ip_network(s.strip(), strict=False))
-        except ValueError:
-            raise PacketclipError(f"{where}: {s!r} is not an IP address or CIDR; write e.g. \"10.213.0.101\", "
-                                  "\"10.213.0.96/28\" or \"fd00::/64\"") from None
-    return tuple(nets)
-
-
-def _ports(v, where):
-    items = v if isinstance(v, list) else [v]
-    if not items or not all(isinstance(p, int) and not isinstance(p, bool) and 0 <= p <= 65535 for p in items):
-        raise PacketclipError(f"{where}: expected a port number 0-65535 (or a list of them), got {v!r}; fix the value")
-    return tuple(items)
-
-
-def _protocol(v, where):
-    if isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 255:
-        return v
-    if isinstance(v, str) and v.strip().lower() in PROTOCOLS:
-        return PROTOCOLS[v.strip().lower()]
-    raise PacketclipError(f"{where}: unknown protocol {v!r}; use \"tcp\", \"udp\", \"icmp\", \"icmpv6\" "
-                          "or an IP protocol number 0-255")
+    return Rule(n, r["label"].strip(), **kw)
 
 
 def parse_time(v, where):
@@ -208,7 +198,7 @@ def parse_time(v, where):
 
 
 def _iso(t):
-    return datetime.fromtimestamp(t, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return datetime.fromtimestamp(t, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 # ---------------------------------------------------------------- matching
@@ -222,13 +212,13 @@ class Labelling:
 
     def to_dict(self, rules):
         return {"rules": [{"rule": r.number, "label": r.label, "flows": int(k), "match": r.describe()}
-                          for r, k in zip(rules.rules, self.taken)],
+                          for r, k in zip(rules.rules, self.taken, strict=False)],
                 "unmatched": int(self.unmatched), "unmatched_label": self.default or UNKNOWN,
                 "classes": dict(sorted(_counts(self.labels).items(), key=lambda kv: (-kv[1], kv[0])))}
 
     def to_text(self, rules):
         w = max(len(r.describe()) for r in rules.rules)
-        lines = [f"  {r.describe():<{w}}  {k:>8,} flows" for r, k in zip(rules.rules, self.taken)]
+        lines = [f"  {r.describe():<{w}}  {k:>8,} flows" for r, k in zip(rules.rules, self.taken, strict=False)]
         tail = (f"default {self.default!r}" if self.default else f"{UNKNOWN!r} (no default in {rules.source})")
         lines.append(f"  {'no rule matched -> ' + tail:<{w}}  {self.unmatched:>8,} flows")
         return "\n".join(lines)
@@ -236,7 +226,7 @@ class Labelling:
 
 def _counts(labels):
     u, c = np.unique(labels, return_counts=True)
-    return dict(zip(u.tolist(), c.tolist()))
+    return dict(zip(u.tolist(), c.tolist(), strict=False))
 
 
 def _in_networks(addrs, nets):
@@ -301,7 +291,7 @@ def apply_rules(rules, meta, source="flows", allow_unmatched=False):
     if not any(taken):
         raise PacketclipError(f"{rules.source}: no rule matched any of the {n:,} flows of {source}{_span(meta)}; "
                               "check the addresses and time windows against the flows (`packetclip data inspect`)")
-    idle = [r for r, k in zip(rules.rules, taken) if k == 0]
+    idle = [r for r, k in zip(rules.rules, taken, strict=False) if k == 0]
     if idle and not allow_unmatched:
         raise PacketclipError(f"{rules.source}: {idle[0].describe()} matched no flow of {source}{_span(meta)} "
                               "(an earlier rule may take them all); fix the rule or pass --allow-unmatched")
@@ -323,7 +313,7 @@ def check_labels(rules, label_files=(), kg_files=()):
 
     graph = load_kg(list(kg_files))
     mapping = load_label_map(list(label_files), graph)
-    for r, cls in zip(list(rules.rules) + [None], map_labels(rules.labels(), mapping)):
+    for r, cls in zip(list(rules.rules) + [None], map_labels(rules.labels(), mapping), strict=False):
         if cls == UNKNOWN:
             what = r.describe() if r else "'default'"
             label = r.label if r else rules.default

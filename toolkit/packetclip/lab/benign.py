@@ -57,7 +57,7 @@ class Benign:
             self.stop_event.wait(rng.expovariate(1.0 / host.mean_gap_s))
 
     def start(self, budget_s):
-        for i, h in enumerate(self.plan.hosts):
+        for _i, h in enumerate(self.plan.hosts):
             if h.role != "benign":
                 continue
             rng = random.Random(f"{self.seed}/benign/{h.name}")

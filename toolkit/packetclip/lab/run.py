@@ -14,7 +14,7 @@ import shutil
 import signal
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from packetclip.errors import PacketclipError
@@ -94,7 +94,7 @@ def run_lab(out, scale="full", seed=1, order="seed", echo=print, command=None):
     from packetclip.fsutil import atomic_dir
 
     t_wall = time.monotonic()
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     try:
         with atomic_dir(out) as tmp:
             try:
@@ -152,7 +152,7 @@ def _run(plan, tmp, echo):
             t_capture = time.time()
             benign.start(budget)
             time.sleep(plan.lead_in_s)
-            for i, (phase, gap) in enumerate(zip(plan.phases, plan.gaps_s)):
+            for i, (phase, gap) in enumerate(zip(plan.phases, plan.gaps_s, strict=False)):
                 if i:
                     time.sleep(gap)
                 truth["phases"].append(_phase(procs, topo, plan, phase, i, echo))
@@ -161,7 +161,7 @@ def _run(plan, tmp, echo):
         with _no_signals():
             truth["benign"] = benign.stop()
             truth.setdefault("capture", {})["tcpdump"] = capture.stop()
-            for name, p in servers.items():
+            for _name, p in servers.items():
                 procs.stop(p)
             procs.stop_all()
             left = topo.down()
@@ -181,7 +181,7 @@ def _phase(procs, topo, plan, phase, i, echo):
     addrs = phase_hosts(plan, phase)
     t0 = time.monotonic()
     done = []
-    for k, cmd in enumerate(phase.commands):
+    for _k, cmd in enumerate(phase.commands):
         left = phase.budget_s - (time.monotonic() - t0)
         if left < 1:
             done.append({"argv": cmd.argv, "skipped": "phase budget spent"})

@@ -9,8 +9,8 @@ makes, a slave of the root one, so nothing propagates back) in which copies of /
 and /run is a fresh tmpfs.
 """
 
-import hashlib
 import base64
+import hashlib
 import os
 import random
 import subprocess

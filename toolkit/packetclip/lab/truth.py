@@ -8,7 +8,7 @@ addresses, its window widened by MARGIN_S), then the benign hosts; no default, s
 that belongs to nobody shows up as "unknown" in the report instead of hiding as benign.
 """
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from packetclip.lab.plan import BENIGN_BLOCK, BOTNET_BLOCK, DEVICE_BLOCK
 
@@ -16,7 +16,7 @@ MARGIN_S = 1.0
 
 
 def _rfc3339(t):
-    return datetime.fromtimestamp(t, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return datetime.fromtimestamp(t, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def phase_hosts(plan, phase):
