@@ -45,23 +45,23 @@ def netns_pids(ns):
 def kill_pids(pids, grace_s=3.0):
     """SIGTERM, then SIGKILL after `grace_s`, for processes the lab started (found in its namespaces)."""
     for sig in (signal.SIGTERM, signal.SIGKILL):
-        alive = []
+        left = []
         for p in pids:
             try:
                 os.kill(p, sig)
-                alive.append(p)
+                left.append(p)
             except ProcessLookupError:
                 pass
         deadline = time.monotonic() + grace_s
-        while alive and time.monotonic() < deadline:
-            alive = [p for p in alive if _alive(p)]
+        while left and time.monotonic() < deadline:
+            left = [p for p in left if alive(p)]
             time.sleep(0.05)
-        if not alive:
+        if not left:
             return
-        pids = alive
+        pids = left
 
 
-def _alive(pid):
+def alive(pid):
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -86,7 +86,7 @@ def stale_netns():
     out = []
     for ns in list_netns():
         m = _NAME.match(ns)
-        if m and not _alive(int(m.group(1))):
+        if m and not alive(int(m.group(1))):
             out.append(ns)
     return out
 

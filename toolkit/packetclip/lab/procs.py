@@ -15,7 +15,8 @@ import time
 class Procs:
     def __init__(self, log_dir, cwd):
         self.log_dir, self.cwd = log_dir, cwd
-        self.live = {}                 # pid -> (Popen, name, log file)
+        self.live = {}                 # pid -> (Popen, name)
+        self.started = []              # every pid this run started (the ground truth lists them)
         self.lock = threading.Lock()
 
     def start(self, ns, argv, name, timeout_s, log=None, stdin=subprocess.DEVNULL):
@@ -29,6 +30,7 @@ class Procs:
                 logf.close()
         with self.lock:
             self.live[p.pid] = (p, name)
+            self.started.append(p.pid)
         return p
 
     def run(self, ns, argv, name, timeout_s, log=None):

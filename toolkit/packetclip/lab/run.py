@@ -167,10 +167,13 @@ def _run(plan, tmp, echo):
             left = topo.down()
             shutil.copytree(work / "inputs", tmp / "inputs", dirs_exist_ok=True) if (work / "inputs").exists() else None
             shutil.rmtree(work, ignore_errors=True)
-            truth["teardown"] = {"namespaces_left": left + [n for n in netns.list_netns() if n.startswith(topo.tag)],
-                                 "processes_left": procs.names()}
-    if truth["teardown"]["namespaces_left"] or truth["teardown"]["processes_left"]:
-        raise PacketclipError(f"lab: teardown left {truth['teardown']}; remove them with `ip netns delete NAME`")
+            truth["teardown"] = {"namespace_tag": topo.tag, "pids": list(procs.started),
+                                 "namespaces_left": left + [n for n in netns.list_netns() if n.startswith(topo.tag + "-")],
+                                 "processes_left": procs.names() + [p for p in procs.started if netns.alive(p)]}
+    td = truth["teardown"]
+    if td["namespaces_left"] or td["processes_left"]:
+        raise PacketclipError(f"lab: teardown left namespaces {td['namespaces_left']} and processes "
+                              f"{td['processes_left']}; remove them with `ip netns delete NAME` / kill PID")
     truth["capture"].update({"argv": capture.argv, "started": t_capture, "stopped": time.time()})
     truth["inputs"] = sorted(p.name for p in (tmp / "inputs").iterdir())
     return truth
