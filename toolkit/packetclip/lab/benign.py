@@ -70,6 +70,7 @@ class Benign:
 
     def stop(self):
         self.stop_event.set()
+        self.procs.stop_all(prefix="benign")  # the requests in flight: no waiting for their timeouts
         for t in self.threads:
             t.join(timeout=20)
         for p in self.subs:

@@ -64,9 +64,10 @@ class Procs:
             self.live.pop(p.pid, None)
         return p.returncode
 
-    def stop_all(self):
+    def stop_all(self, prefix=""):
+        """Stop every live process (whose name starts with `prefix`)."""
         with self.lock:
-            procs = [p for p, _ in self.live.values()]
+            procs = [p for p, n in self.live.values() if n.startswith(prefix)]
         for p in procs:
             self.stop(p)
 

@@ -133,7 +133,9 @@ def _run(plan, tmp, echo):
     budget = plan.budget_s() + 120                             # every server's `timeout`
     benign = Benign(procs, topo, plan, work / "srv" / "ssh" / "client_ed25519", plan.seed)
     capture = Capture(procs, topo.bridge_ns, tmp / "capture.pcap", budget)
-    truth = {"plan": plan.to_dict(), "phases": [], "tools": tools.versions(),
+    from packetclip import __version__
+
+    truth = {"plan": plan.to_dict(), "phases": [], "tools": tools.versions(), "packetclip": __version__,
              "host": {"system": f"{platform.system()} {platform.release()}", "machine": platform.machine()}}
     servers = {}
     rng = random.Random(f"{plan.seed}/content")
