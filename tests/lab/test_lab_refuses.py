@@ -56,7 +56,7 @@ def test_refuses_without_namespace_support(tmp_path):
 @pytest.mark.parametrize("args, needle", [
     (["--order", "port_scan,tea_party"], "unknown phase 'tea_party'"),
     (["--order", "port_scan,port_scan"], "name each phase once"),
-    (["--scale", "huge"], "Invalid value for '--scale'"),
+    (["--scale", "huge"], "'huge' is not one of 'ci', 'full'"),
 ])
 def test_bad_options_fail_before_anything_is_made(tmp_path, args, needle):
     out = tmp_path / "lab"
@@ -73,7 +73,7 @@ def test_out_that_is_a_file_or_a_users_folder_is_refused(tmp_path):
     d = tmp_path / "work"
     d.mkdir()
     (d / "thesis.tex").write_text("mine")
-    _one_line(_lab("--out", d, "--scale", "ci"), 2, "not empty", "not a lab output")
+    _one_line(_lab("--out", d, "--scale", "ci"), 2, "other files in it", "ground-truth.json")
     assert f.read_text() == "mine" and (d / "thesis.tex").read_text() == "mine"
 
 

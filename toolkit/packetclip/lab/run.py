@@ -18,12 +18,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from packetclip.errors import PacketclipError
+from packetclip.fsutil import atomic_dir, check_out_dir
 from packetclip.lab import netns, services, tools
 from packetclip.lab.benign import Benign
 from packetclip.lab.capture import Capture
 from packetclip.lab.plan import make_plan
 from packetclip.lab.procs import Procs
 from packetclip.lab.truth import phase_hosts, readme, rules_toml
+
+MARKER, WHAT = "ground-truth.json", "lab output folder"   # the file every lab output holds
 
 
 def preflight():
@@ -43,13 +46,6 @@ def preflight():
         raise PacketclipError(f"lab: cannot create a network namespace ({why[-1] if why else 'ip netns add failed'}); "
                               "run on a Linux host with network namespaces (CONFIG_NET_NS), as root")
     netns.sh(["ip", "netns", "delete", probe], check=False)
-
-
-def _check_out(out):
-    if out.exists() and not out.is_dir():
-        raise PacketclipError(f"{out}: exists and is not a folder; give --out a new folder")
-    if out.is_dir() and any(out.iterdir()) and not (out / "ground-truth.json").exists():
-        raise PacketclipError(f"{out}: folder is not empty and is not a lab output; give --out a new or empty folder")
 
 
 class _Stop(BaseException):
@@ -86,17 +82,15 @@ def run_lab(out, scale="full", seed=1, order="seed", echo=print, command=None):
     """Run the lab into folder `out`; returns the ground truth dict."""
     plan = make_plan(scale, seed, order)      # bad options fail here, before anything is made
     out = Path(out)
-    _check_out(out)
+    check_out_dir(out, MARKER, WHAT)
     preflight()
     for ns in netns.stale_netns():
         echo(f"removing {ns}, left by a lab run that was killed")
         netns.remove_netns([ns])
-    from packetclip.fsutil import atomic_dir
-
     t_wall = time.monotonic()
     started = datetime.now(UTC)
     try:
-        with atomic_dir(out) as tmp:
+        with atomic_dir(out, MARKER, WHAT) as tmp:
             try:
                 truth = _run(plan, tmp, echo)
                 truth["started_utc"] = started.isoformat(timespec="seconds").replace("+00:00", "Z")
