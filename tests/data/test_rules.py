@@ -13,6 +13,7 @@ import pytest
 
 from packetclip.data import load_flows
 from packetclip.data.rules import apply_rules, load_rules, parse_rules
+from packetclip.errors import PacketclipError
 
 
 def cli(*args):
@@ -79,14 +80,14 @@ def test_first_match_wins_and_counts_are_reported(flows, lab_run):
     is_victim = (flows.meta["src_ip"] == victim) | (flows.meta["dst_ip"] == victim)
     assert lab.taken == [int(is_scan.sum()), int((is_victim & ~is_scan).sum())]  # rule 2 gets what rule 1 left
     assert (lab.labels[is_scan] == "port_scan").all() and lab.unmatched == int((~is_victim & ~is_scan).sum())
-    swapped = parse_rules({"rule": rules_list(rules)[::-1]}, "swapped.toml")
-    with pytest.raises(Exception, match=r"\[\[rule\]\] 2 'port_scan'.*matched no flow"):
-        apply_rules(swapped, flows.meta)  # the victim rule now takes the scan's flows too
-    assert apply_rules(swapped, flows.meta, allow_unmatched=True).taken[1] == 0
-
-
-def rules_list(rules):
-    return [{"label": r.label, "host": [str(n) for n in r.host]} for r in rules.rules]
+    swapped = apply_rules(parse_rules({"rule": [{"label": "benign", "host": victim}, {"label": "port_scan", "host": scan}]}),
+                          flows.meta)  # the victim rule now takes the scan too; only sweeps of the scanner are left
+    assert swapped.taken == [int(is_victim.sum()), int((is_scan & ~is_victim).sum())]
+    twice = parse_rules({"rule": [{"label": "port_scan", "host": scan}, {"label": "os_scan", "host": f"{scan}/32"}]},
+                        "twice.toml")
+    with pytest.raises(PacketclipError, match=r"twice.toml: \[\[rule\]\] 2 'os_scan'.*matched no flow.*--allow-unmatched"):
+        apply_rules(twice, flows.meta)
+    assert apply_rules(twice, flows.meta, allow_unmatched=True).taken == [int(is_scan.sum()), 0]
 
 
 def test_cidr_and_address_lists(flows, lab_run):
@@ -165,7 +166,9 @@ def test_bad_rules_are_one_line_with_file_field_and_fix(lab_run, tmp_path, body,
 
 
 @pytest.mark.parametrize("text, needles", [
-    ('label = "x"\n', ["'label' is not a known field"]),
+    ('lable = "x"\n[[rule]]\nlabel = "port_scan"\nhost = "10.213.0.10"\n', ["'lable' is not a known field"]),
+    ('default = "benign"\n[[rule]]\nlabel = "port_scan"\nhost = "10.213.0.10"\n[[rule]]\nlabel = "os_scan"\nport = 22\nsrc = 7\n',
+     ["[[rule]] 2", "'src'"]),
     ('default = "benign"\n', ["'rule' is missing", "[[rule]]"]),
     ('rule = 5\n', ["'rule'", "must be a list"]),
     ('[[rule]]\nlabel = "Port Sacn"\nhost = "10.213.0.10"\n', ["'Port Sacn' is not a class", "--labels"]),

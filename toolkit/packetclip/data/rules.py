@@ -62,7 +62,8 @@ class Rule:
         return f"[[rule]] {self.number} {self.label!r}" + (f" ({', '.join(parts)})" if parts else "")
 
     def needs(self):
-        return sorted({c for k, cols in _NEEDS.items() if getattr(self, k) not in ((), None) for c in cols})
+        cols = [c for k, cs in _NEEDS.items() if getattr(self, k) not in ((), None) for c in cs]
+        return list(dict.fromkeys(cols))
 
 
 @dataclass(frozen=True)
@@ -249,12 +250,12 @@ def apply_rules(rules, meta, source="flows", allow_unmatched=False):
     Every rule must take at least one flow (a rule that takes none is almost always a wrong
     address or window, and would silently leave attack flows under the default label) unless
     `allow_unmatched`; a file none of whose rules match anything is always an error."""
-    n = len(next(iter(v for v in meta.values() if v is not None)))
     for r in rules.rules:
         missing = [c for c in r.needs() if meta.get(c) is None]
         if missing:
             raise PacketclipError(f"{source}: no {missing[0]!r} column, which {rules.source} {r.describe()} needs; "
                                   "label flows that carry addresses, ports and timestamps (`packetclip data flows` writes them)")
+    n = len(meta[rules.rules[0].needs()[0]])  # every rule has a condition, so needs a column
     cache = {}
 
     def member(col, nets):
