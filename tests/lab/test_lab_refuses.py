@@ -25,6 +25,27 @@ def _one_line(r, code, *needles):
         assert n in err, err
 
 
+def _stat(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
+def _start_time(pid):
+    st = _stat(pid)
+    return st[19] if st else None
+
+
+def _cmdline(pid):
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return "?"
+
+
 def _lab_namespaces():
     out = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
     return {line.split()[0] for line in out.splitlines() if line.startswith("pclab")}
@@ -94,8 +115,8 @@ def test_interrupted_run_removes_everything(tmp_path, sig, lab_unavailable):
         time.sleep(6)  # services, capture and benign clients are up; slowloris is under way
         mine = sorted(n for n in _lab_namespaces() if n.startswith(tag))
         assert len(mine) > 10
-        pids = {int(x) for ns in mine for x in subprocess.run(["ip", "netns", "pids", ns], capture_output=True,
-                                                              text=True).stdout.split()}
+        pids = {int(x): _start_time(int(x)) for ns in mine
+                for x in subprocess.run(["ip", "netns", "pids", ns], capture_output=True, text=True).stdout.split()}
         assert pids  # servers, tcpdump, clients, the attack
         p.send_signal(sig)
         _, err = p.communicate(timeout=60)
@@ -105,6 +126,7 @@ def test_interrupted_run_removes_everything(tmp_path, sig, lab_unavailable):
     assert p.returncode == 130, err
     assert "Traceback" not in err and err.strip().splitlines()[-1] in ("aborted", "interrupted")
     assert not any(n.startswith(tag) for n in _lab_namespaces())
-    for pid in pids:
-        assert not os.path.exists(f"/proc/{pid}"), f"pid {pid} still running"
+    for pid, started in pids.items():  # gone, or a zombie for init to reap, or the pid reused by another process
+        st = _stat(pid)
+        assert st is None or st[0] == "Z" or st[19] != started, f"pid {pid} still running: {_cmdline(pid)}"
     assert not out.exists() and [x.name for x in tmp_path.iterdir()] == []
