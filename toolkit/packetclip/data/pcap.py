@@ -34,7 +34,6 @@ import socket
 import struct
 from array import array
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
@@ -131,7 +130,9 @@ def _truncated(path, n, stats, allow_truncated):
 
 def _open_capture(path, stats, allow_truncated):
     """Return (file, iterator of (ts_us, bytes)); raises PacketclipError on non-captures."""
-    path = Path(path)
+    from packetclip.userfile import regular_file
+
+    path = regular_file(path, "capture")  # a FIFO or a device would block or never end
     try:
         f = open(path, "rb")
     except OSError as exc:
