@@ -43,23 +43,25 @@ def port_scan(rng, rounds, ctx, addrs):
     return cmds
 
 
+# OS and version scans probe ports the attacker already knows, as after a port scan: nmap -O
+# alone would first scan 1,000 ports, and most of the phase's flows would be plain port-scan
+# flows labelled "os_scan" only for when they happened. OS detection needs one open and one
+# closed TCP port.
 def os_scan(rng, rounds, ctx, addrs):
+    open_ = list(ctx["ports"].values())
     cmds = []
-    for r in range(rounds):
-        ports = ["--top-ports", str(rng.choice([100, 200, 300]))] if r else []
-        cmds.append(Command(NMAP + ["-O", "--max-os-tries", "1", *ports, ctx["victim"]], 60))
+    for _ in range(4 * rounds):
+        ports = sorted(rng.sample([p for p in open_ if p != 53], rng.randint(1, 3)) + [rng.randint(1024, 65535)])
+        cmds.append(Command(NMAP + ["-O", "--max-os-tries", "1", *(["--osscan-guess"] if rng.random() < 0.5 else []),
+                                    "-p", ",".join(map(str, ports)), ctx["victim"]], 30))
     return cmds
 
 
 def version_scan(rng, rounds, ctx, addrs):
     open_ = list(ctx["ports"].values())
-    cmds = []
-    for _ in range(rounds):
-        closed = rng.sample(range(1024, 10000), rng.randint(5, 20))
-        ports = ",".join(map(str, sorted(open_ + closed)))
-        cmds.append(Command(NMAP + ["-sV", "--version-intensity", str(rng.choice([5, 7, 9])), "-p", ports,
-                                    ctx["victim"]], 60))
-    return cmds
+    return [Command(NMAP + ["-sV", "--version-intensity", str(rng.choice([5, 7, 9])), "-p",
+                            ",".join(map(str, sorted(rng.sample(open_, rng.randint(1, len(open_)))))), ctx["victim"]], 40)
+            for _ in range(3 * rounds)]
 
 
 def vulnerability_scan(rng, rounds, ctx, addrs):
