@@ -112,7 +112,7 @@ def make_plan(scale="full", seed=1, order="seed"):
     benign_addrs = rng.sample([str(a) for a in BENIGN_BLOCK.hosts()], sc["benign_hosts"])
     roles = (["sensor", "user", "admin"] * sc["benign_hosts"])[:sc["benign_hosts"]]
     rng.shuffle(roles)
-    for i, (addr, role) in enumerate(zip(sorted(benign_addrs, key=ipaddress.ip_address), roles, strict=False)):
+    for i, (addr, role) in enumerate(zip(sorted(benign_addrs, key=ipaddress.ip_address), roles, strict=True)):
         mix = {k: w * BENIGN_PROFILES[role][k] * rng.uniform(0.5, 1.5) for k, w in BENIGN_KINDS.items()}
         total = sum(mix.values())
         hosts.append(Host(f"benign{i + 1}", "benign", [addr], role,
@@ -126,7 +126,7 @@ def make_plan(scale="full", seed=1, order="seed"):
     ctx = {"victim": VICTIM, "subnet": str(SUBNET), "ports": OPEN_PORTS, "secrets": secrets,
            "botnet": [str(a) for a in BOTNET_BLOCK.hosts()]}
     phases = []
-    for name, addr in zip(names, attacker_addrs, strict=False):
+    for name, addr in zip(names, attacker_addrs, strict=True):
         spec = PHASES[name]
         addrs = [addr]
         if spec.botnet:

@@ -17,6 +17,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from packetclip import __version__
 from packetclip.errors import PacketclipError
 from packetclip.fsutil import atomic_dir, check_out_dir
 from packetclip.lab import netns, services, tools
@@ -127,8 +128,6 @@ def _run(plan, tmp, echo):
     budget = plan.budget_s() + 120                             # every server's `timeout`
     benign = Benign(procs, topo, plan, work / "srv" / "ssh" / "client_ed25519", plan.seed)
     capture = Capture(procs, topo.bridge_ns, tmp / "capture.pcap", budget)
-    from packetclip import __version__
-
     truth = {"plan": plan.to_dict(), "phases": [], "tools": tools.versions(), "packetclip": __version__,
              "host": {"system": f"{platform.system()} {platform.release()}", "machine": platform.machine()}}
     servers = {}
@@ -143,12 +142,12 @@ def _run(plan, tmp, echo):
             argvs = services.write_configs(work / "srv", plan, rng)
             services.inputs(work, plan)
             servers = services.start(procs, topo.ns("victim"), argvs, budget)
-            truth["servers"] = {k: v for k, v in argvs.items()}
+            truth["servers"] = dict(argvs)
             capture.start()
             t_capture = time.time()
             benign.start(budget)
             time.sleep(plan.lead_in_s)
-            for i, (phase, gap) in enumerate(zip(plan.phases, plan.gaps_s, strict=False)):
+            for i, (phase, gap) in enumerate(zip(plan.phases, plan.gaps_s, strict=True)):
                 if i:
                     time.sleep(gap)
                 truth["phases"].append(_phase(procs, topo, plan, phase, i, echo))
@@ -157,11 +156,12 @@ def _run(plan, tmp, echo):
         with _no_signals():
             truth["benign"] = benign.stop()
             truth.setdefault("capture", {})["tcpdump"] = capture.stop()
-            for _name, p in servers.items():
+            for p in servers.values():
                 procs.stop(p)
             procs.stop_all()
             left = topo.down()
-            shutil.copytree(work / "inputs", tmp / "inputs", dirs_exist_ok=True) if (work / "inputs").exists() else None
+            if (work / "inputs").exists():
+                shutil.copytree(work / "inputs", tmp / "inputs", dirs_exist_ok=True)
             shutil.rmtree(work, ignore_errors=True)
             truth["teardown"] = {"namespace_tag": topo.tag, "pids": list(procs.started),
                                  "namespaces_left": left + [n for n in netns.list_netns() if n.startswith(topo.tag + "-")],
@@ -180,7 +180,7 @@ def _phase(procs, topo, plan, phase, i, echo):
     addrs = phase_hosts(plan, phase)
     t0 = time.monotonic()
     done = []
-    for _k, cmd in enumerate(phase.commands):
+    for cmd in phase.commands:
         left = phase.budget_s - (time.monotonic() - t0)
         if left < 1:
             done.append({"argv": cmd.argv, "skipped": "phase budget spent"})
