@@ -213,13 +213,13 @@ class Labelling:
 
     def to_dict(self, rules):
         return {"rules": [{"rule": r.number, "label": r.label, "flows": int(k), "match": r.describe()}
-                          for r, k in zip(rules.rules, self.taken, strict=False)],
+                          for r, k in zip(rules.rules, self.taken, strict=True)],
                 "unmatched": int(self.unmatched), "unmatched_label": self.default or UNKNOWN,
                 "classes": dict(sorted(_counts(self.labels).items(), key=lambda kv: (-kv[1], kv[0])))}
 
     def to_text(self, rules):
         w = max(len(r.describe()) for r in rules.rules)
-        lines = [f"  {r.describe():<{w}}  {k:>8,} flows" for r, k in zip(rules.rules, self.taken, strict=False)]
+        lines = [f"  {r.describe():<{w}}  {k:>8,} flows" for r, k in zip(rules.rules, self.taken, strict=True)]
         tail = (f"default {self.default!r}" if self.default else f"{UNKNOWN!r} (no default in {rules.source})")
         lines.append(f"  {'no rule matched -> ' + tail:<{w}}  {self.unmatched:>8,} flows")
         return "\n".join(lines)
@@ -227,7 +227,7 @@ class Labelling:
 
 def _counts(labels):
     u, c = np.unique(labels, return_counts=True)
-    return dict(zip(u.tolist(), c.tolist(), strict=False))
+    return dict(zip(u.tolist(), c.tolist(), strict=True))
 
 
 def _in_networks(addrs, nets):
@@ -292,7 +292,7 @@ def apply_rules(rules, meta, source="flows", allow_unmatched=False):
     if not any(taken):
         raise PacketclipError(f"{rules.source}: no rule matched any of the {n:,} flows of {source}{_span(meta)}; "
                               "check the addresses and time windows against the flows (`packetclip data inspect`)")
-    idle = [r for r, k in zip(rules.rules, taken, strict=False) if k == 0]
+    idle = [r for r, k in zip(rules.rules, taken, strict=True) if k == 0]
     if idle and not allow_unmatched:
         raise PacketclipError(f"{rules.source}: {idle[0].describe()} matched no flow of {source}{_span(meta)} "
                               "(an earlier rule may take them all); fix the rule or pass --allow-unmatched")
@@ -314,7 +314,7 @@ def check_labels(rules, label_files=(), kg_files=()):
 
     graph = load_kg(list(kg_files))
     mapping = load_label_map(list(label_files), graph)
-    for r, cls in zip(list(rules.rules) + [None], map_labels(rules.labels(), mapping), strict=False):
+    for r, cls in zip(list(rules.rules) + [None], map_labels(rules.labels(), mapping), strict=True):
         if cls == UNKNOWN:
             what = r.describe() if r else "'default'"
             label = r.label if r else rules.default
