@@ -72,9 +72,6 @@ class Rules:
     rules: tuple
     default: str = None
 
-    def labels(self):
-        return [r.label for r in self.rules] + ([self.default] if self.default else [])
-
 
 # ---------------------------------------------------------------- loading and schema
 
@@ -314,10 +311,9 @@ def check_labels(rules, label_files=(), kg_files=()):
 
     graph = load_kg(list(kg_files))
     mapping = load_label_map(list(label_files), graph)
-    for r, cls in zip(list(rules.rules) + [None], map_labels(rules.labels(), mapping), strict=True):
+    named = [(r.describe(), r.label) for r in rules.rules] + ([("'default'", rules.default)] if rules.default else [])
+    for (what, label), cls in zip(named, map_labels([lb for _, lb in named], mapping), strict=True):
         if cls == UNKNOWN:
-            what = r.describe() if r else "'default'"
-            label = r.label if r else rules.default
             raise PacketclipError(f"{rules.source}: {what}: label {label!r} is not a class of the label taxonomy; "
                                   f"use one of {', '.join(graph.techniques)} or map it with --labels FILE.toml")
 
