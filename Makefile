@@ -11,6 +11,8 @@ EXTRAS    ?= train,device,dev
 DEB_PKGS  := gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib qemu-system-arm \
              gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf qemu-system-misc \
              cmake ninja-build clang libclang-rt-14-dev
+# the lab's tools and servers (packetclip lab): the list lives in packetclip/lab/tools.py
+DEB_PKGS  += $(shell python3 toolkit/packetclip/lab/tools.py)
 
 .PHONY: setup debs venv demo test lint bench clean
 

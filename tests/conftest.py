@@ -59,6 +59,56 @@ def builds(tmp_path_factory):
     return Builds(tmp_path_factory.mktemp("fw"))
 
 
+def _lab_unavailable():
+    """Why the lab cannot run here (not root, no network namespaces), or None."""
+    import os
+    import subprocess
+
+    if os.geteuid() != 0:
+        return f"packetclip lab needs root (running as uid {os.geteuid()})"
+    probe = f"pclabtest{os.getpid()}"
+    r = subprocess.run(["ip", "netns", "add", probe], capture_output=True, text=True)
+    if r.returncode != 0:
+        return f"no network namespaces here ({r.stderr.strip()})"
+    subprocess.run(["ip", "netns", "delete", probe], capture_output=True)
+    return None
+
+
+@pytest.fixture(scope="session")
+def lab_unavailable():
+    return _lab_unavailable()
+
+
+class LabRun:
+    """One real ci-scale `packetclip lab` run (the CLI, as a user runs it) and its outputs."""
+
+    def __init__(self, out, proc):
+        import json
+
+        self.out, self.proc = out, proc
+        self.truth = json.loads((out / "ground-truth.json").read_text())
+        self.pcap, self.flows, self.rules = out / "capture.pcap", out / "flows.csv", out / "rules.toml"
+
+    def table(self):
+        from packetclip.data import load_flows
+
+        return load_flows(self.flows, drop_duplicates=False)
+
+
+@pytest.fixture(scope="session")
+def lab_run(tmp_path_factory):
+    """`packetclip lab --scale ci` once per test session (about 2 minutes)."""
+    import subprocess
+    import sys
+
+    why = _lab_unavailable()
+    if why:
+        pytest.skip(why)
+    out = tmp_path_factory.mktemp("lab") / "ci"
+    proc = subprocess.run([sys.executable, "-m", "packetclip", "lab", "--out", str(out), "--scale", "ci", "--seed", "7"],
+                          capture_output=True, text=True, timeout=400)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return LabRun(out, proc)
 
 
 @pytest.fixture(scope="session")

@@ -282,6 +282,54 @@ def pcap_cases():
     return out
 
 
+# -- labelling rules (data label, data flows --rules) --------------------------------------------
+def rules_cases():
+    def flows_setup(d):
+        from packetclip.data.pcap import pcap_to_csv
+
+        _pcap_setup("c.pcap")(d)
+        pcap_to_csv(d / "c.pcap", d / "f.csv")
+
+    rule = '[[rule]]\nlabel = "port_scan"\n'
+    bodies = {
+        "not-utf8": b'[[rule]]\nlabel = "port_scan\xff"\nhost = "10.0.0.1"\n', "not-toml": b"[[rule]\n", "empty": b"",
+        "rule-not-table": b"rule = [1, 2]\n", "no-rules": b'default = "benign"\n', "rule-empty-list": b"rule = []\n",
+        "deep": ("x = " + "[" * 3000 + "]" * 3000 + "\n").encode(), "unknown-top": b'defualt = "benign"\n',
+        "bad-cidr": (rule + 'host = "10.0.0.0/40"\n').encode(), "bad-ip": (rule + 'host = "10.0.0.256"\n').encode(),
+        "host-number": (rule + "host = 10\n").encode(), "protocol-name": (rule + 'protocol = "tcpp"\n').encode(),
+        "protocol-range": (rule + "protocol = 256\n").encode(), "protocol-bool": (rule + "protocol = true\n").encode(),
+        "time-format": (rule + 'start = "12/01/2026 10:00"\n').encode(), "time-naive": (rule + "start = 2026-12-01T10:00:00\n").encode(),
+        "time-date-only": (rule + 'end = "2026-12-01"\n').encode(), "time-nan": (rule + "start = nan\n").encode(),
+        "time-order": (rule + "start = 20\nend = 10\n").encode(), "port-range": (rule + "port = 65536\n").encode(),
+        "port-string": (rule + 'port = "22"\n').encode(), "unknown-field": (rule + 'hsot = "10.0.0.1"\n').encode(),
+        "no-condition": rule.encode(), "label-empty": b'[[rule]]\nlabel = ""\nhost = "10.0.0.1"\n',
+        "label-unknown": b'[[rule]]\nlabel = "nmap-ish"\nhost = "10.0.0.1"\n',
+        "label-missing": b'[[rule]]\nhost = "10.0.0.1"\n', "default-number": b'default = 3\n[[rule]]\nlabel = "benign"\nport = 1\n',
+        "matches-nothing": (rule + 'host = "192.0.2.0/24"\n').encode(),
+        "one-rule-idle": (rule + 'host = "10.0.0.0/8"\n' + rule + 'host = "10.0.0.0/8"\n').encode(),
+    }
+    out = []
+    for k, v in bodies.items():
+        out.append(Case(f"rules-{k}-label", "rules", ["data", "label", "{d}/f.csv", "--rules", "{d}/r.toml", "-o", "{d}/out.csv"],
+                        _chain(flows_setup, _write("r.toml", v)), timeout=30))
+    for k in ("not-utf8", "bad-cidr", "protocol-name", "time-format", "matches-nothing", "deep"):
+        out.append(Case(f"rules-{k}-flows", "rules", ["data", "flows", "{d}/c.pcap", "--rules", "{d}/r.toml", "-o", "{d}/out.csv"],
+                        _chain(_pcap_setup("c.pcap"), _write("r.toml", bodies[k])), timeout=30))
+    out += [Case("rules-folder", "rules", ["data", "label", "{d}/f.csv", "--rules", "{d}", "-o", "{d}/out.csv"], flows_setup),
+            Case("rules-missing", "rules", ["data", "label", "{d}/f.csv", "--rules", "{d}/nope.toml", "-o", "{d}/out.csv"],
+                 flows_setup),
+            Case("rules-fifo", "rules", ["data", "label", "{d}/f.csv", "--rules", "{d}/r.toml", "-o", "{d}/out.csv"],
+                 _chain(flows_setup, lambda d: os.mkfifo(d / "r.toml")), timeout=20),
+            Case("rules-dev-zero", "rules", ["data", "label", "{d}/f.csv", "--rules", "/dev/zero", "-o", "{d}/out.csv"],
+                 flows_setup, timeout=20),
+            Case("rules-no-metadata", "rules", ["data", "label", "{d}/s.csv.gz", "--rules", "{d}/r.toml", "-o", "{d}/out.csv"],
+                 _chain(_write("s.csv.gz", SAMPLE.read_bytes()), _write("r.toml", rule + 'host = "10.0.0.1"\n')), timeout=30),
+            Case("rules-without-rules", "rules", ["data", "label", "{d}/f.csv", "-o", "{d}/out.csv"], flows_setup),
+            Case("rules-and-label", "rules", ["data", "flows", "{d}/c.pcap", "--label", "x", "--rules", "{d}/r.toml", "-o",
+                                              "{d}/out.csv"], _chain(_pcap_setup("c.pcap"), _write("r.toml", rule + "port = 1\n")))]
+    return out
+
+
 # -- bundles and .tflite -------------------------------------------------------------------------
 def _bundle_setup(mutate_json=None, mutate_tflite=None, drop=None):
     def setup(d):
@@ -352,7 +400,8 @@ def bundle_cases():
 
 
 def all_cases():
-    cases = board_cases() + option_cases() + output_cases() + csv_cases() + taxonomy_cases() + pcap_cases() + bundle_cases()
+    cases = (board_cases() + option_cases() + output_cases() + csv_cases() + taxonomy_cases() + pcap_cases()
+             + rules_cases() + bundle_cases())
     ids = [c.id for c in cases]
     assert len(ids) == len(set(ids)), "case ids must be unique"
     return cases

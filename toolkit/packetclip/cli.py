@@ -16,6 +16,7 @@ from packetclip.errors import PacketclipError
 VERBS = {
     "data": ("packetclip.data.commands", "data", "Read flow CSVs and pcaps, inspect, split, describe."),
     "kg": ("packetclip.data.commands", "kg", "Show or check the mission knowledge graph."),
+    "lab": ("packetclip.lab.commands", "lab", "Make real labelled traffic in network namespaces (root)."),
     "train": ("packetclip.teacher.commands", "train", "Train the PacketCLIP teacher and hierarchical GNN."),
     "evaluate": ("packetclip.teacher.commands", "evaluate", "Evaluate a teacher run against baselines."),
     "distill": ("packetclip.distill.commands", "distill", "Distill a teacher into an int8 TFLM student bundle."),

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from packetclip.data.label_cli import label as label_command
 from packetclip.data.pcap_cli import flows as flows_command
 from packetclip.data.text_cli import text as text_command
 from packetclip.errors import PacketclipError
@@ -113,6 +114,7 @@ def split(file, out, kind, test, val, seed, fmt, as_json, **load):
 
 
 data.add_command(flows_command)
+data.add_command(label_command)
 data.add_command(text_command)
 
 

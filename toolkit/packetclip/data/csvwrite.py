@@ -25,7 +25,7 @@ def write_flows_csv(table, path, idx=None, block=20_000):
 
 
 def _cell(v):
-    if isinstance(v, float):
-        return repr(v)
+    if isinstance(v, float):  # metadata: ports and protocols read back as floats; write them whole
+        return str(int(v)) if v.is_integer() and abs(v) < 2**53 else repr(v)
     v = str(v)
     return f'"{v}"' if "," in v else v

@@ -16,6 +16,14 @@ Semantics (units: microseconds for times, bytes for sizes):
 - Subflows: packets split at gaps longer than 1 s; subflow values = totals / subflows.
 - Bulks: >= 4 consecutive data packets in one direction, no data packet of the other
   direction in between, gaps <= 1 s.
+- ICMP and ICMPv6 are kept (an ICMP flood is a class of ACI-IoT-2023; sweeps are echo
+  requests). They have no ports, so, as in CICFlowMeter-Java (which builds a flow from any
+  IPv4 packet and leaves the ports at 0), every ICMP packet between two hosts joins one flow
+  keyed by the address pair with ports 0, ended only by the 120 s flow timeout: an echo
+  request and its reply are one flow, and a one-source ICMP flood is one flow per 120 s.
+  Where CICFlowMeter-Java reports such flows with protocol 0 and zero lengths (its parser
+  only decodes TCP and UDP), we keep the real protocol number (1, 58) and count the bytes
+  after the 8-byte ICMP header as payload.
 Unlike CICFlowMeter, one-packet flows are kept (scans and sweeps consist of them).
 
 Per-packet work is a header parse and a few array appends; every statistic is computed
@@ -26,7 +34,6 @@ import socket
 import struct
 from array import array
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
@@ -123,7 +130,9 @@ def _truncated(path, n, stats, allow_truncated):
 
 def _open_capture(path, stats, allow_truncated):
     """Return (file, iterator of (ts_us, bytes)); raises PacketclipError on non-captures."""
-    path = Path(path)
+    from packetclip.userfile import regular_file
+
+    path = regular_file(path, "capture")  # a FIFO or a device would block or never end
     try:
         f = open(path, "rb")
     except OSError as exc:
@@ -214,6 +223,10 @@ def read_flows(path, allow_truncated=False, flow_timeout_us=FLOW_TIMEOUT_US,
     cols["protocol"] = np.asarray(flows["proto"], dtype=np.int64)
     cols["timestamp"] = np.asarray(flows["start"], dtype=np.int64) / 1e6
     stats.flows = len(flows["src"])
+    if stats.flows == 0:
+        what = ", ".join(f"{k}: {v}" for k, v in sorted(stats.skipped.items())) or "none"
+        raise PacketclipError(f"{path}: no IPv4/IPv6 packets to make flows from ({stats.packets} packets; "
+                              f"skipped {what}); capture on an interface that carries IP traffic")
     return cols, stats
 
 
@@ -527,28 +540,43 @@ def _format_column(a):
     ints = np.where(whole, a, 0).astype(np.int64).astype(str)
     if whole.all():
         return ints.tolist()
-    return [i if w else repr(v) for i, w, v in zip(ints.tolist(), whole.tolist(), a.tolist())]
+    return [i if w else repr(v) for i, w, v in zip(ints.tolist(), whole.tolist(), a.tolist(), strict=False)]
+
+
+def _csv_cell(s):
+    return '"' + s.replace('"', '""') + '"' if any(ch in s for ch in ',"\n') else s
 
 
 def flows_csv_text(cols, label=""):
-    """The flows as CSV text in the packetclip canonical dialect (meta, features, label)."""
+    """The flows as CSV text in the packetclip canonical dialect (meta, features, label).
+
+    `label`: one string for every flow, or a sequence with one label per flow."""
     feats = canonical_columns(cols)
     n = len(cols["src_ip"])
     ts = [f"{v:.6f}" for v in np.asarray(cols["timestamp"]).tolist()]
     columns = [_format_column(cols[m]) for m in META_COLUMNS[:5]] + [ts]
     columns += [_format_column(v) for v in feats.values()]
-    if label and any(ch in label for ch in ',"\n'):
-        label = '"' + label.replace('"', '""') + '"'
-    columns.append([label] * n)
+    if isinstance(label, str):
+        columns.append([_csv_cell(label)] * n)
+    else:
+        cells = {v: _csv_cell(str(v)) for v in set(label)}
+        columns.append([cells[v] for v in label])
     lines = [",".join(META_COLUMNS + list(feats) + ["label"])]
-    lines += [",".join(row) for row in zip(*columns)]
+    lines += [",".join(row) for row in zip(*columns, strict=False)]
     return "\n".join(lines) + "\n"
 
 
-def pcap_to_csv(capture, out, label="", allow_truncated=False):
-    """Read a capture and write its flows to `out` (atomically). Returns PcapStats."""
+def pcap_to_csv(capture, out, label="", allow_truncated=False, rules=None, allow_unmatched=False):
+    """Read a capture and write its flows to `out` (atomically). Returns PcapStats, or
+    (PcapStats, Labelling) when `rules` (a packetclip.data.rules.Rules) label the flows."""
     from packetclip.fsutil import write_text
 
     cols, stats = read_flows(capture, allow_truncated=allow_truncated)
-    write_text(out, flows_csv_text(cols, label or ""))
-    return stats
+    if rules is None:
+        write_text(out, flows_csv_text(cols, label or ""))
+        return stats
+    from packetclip.data.rules import apply_rules
+
+    lab = apply_rules(rules, cols, source=str(capture), allow_unmatched=allow_unmatched)
+    write_text(out, flows_csv_text(cols, lab.labels))
+    return stats, lab
