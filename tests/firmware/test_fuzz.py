@@ -13,14 +13,17 @@ from fwutil import REPO
 
 from packetclip.device import protocol as p
 
+WINDOW, HOSTS = 4, 3   # the windowed build: FLOWs through a three-host table
 
-def _build(tmp_path, input_bytes):
-    exe = tmp_path / f"fuzz_frame_{input_bytes}"
+
+def _build(tmp_path, input_bytes, windowed=False):
+    exe = tmp_path / f"fuzz_frame_{input_bytes}{'_flow' if windowed else ''}"
     core = REPO / "firmware/core"
+    ctx = [f"-DPC_MODEL_WINDOW={WINDOW}u", f"-DPC_HOSTS={HOSTS}u"] if windowed else []
     build = subprocess.run(
         ["clang", "-g", "-O1", "-fsanitize=fuzzer,address,undefined", "-fno-sanitize-recover=all",
-         f"-DPC_MODEL_INPUT_BYTES={input_bytes}u", f"-I{REPO / 'firmware/include'}", f"-I{core / 'fuzz'}",
-         *(str(core / f) for f in ("cobs.c", "crc32.c", "frame.c")), str(core / "fuzz/fuzz_frame.c"),
+         f"-DPC_MODEL_INPUT_BYTES={input_bytes}u", *ctx, f"-I{REPO / 'firmware/include'}", f"-I{core / 'fuzz'}",
+         *(str(core / f) for f in ("cobs.c", "crc32.c", "frame.c", "hosts.c")), str(core / "fuzz/fuzz_frame.c"),
          "-o", str(exe)], capture_output=True, text=True)
     if build.returncode != 0 and "fuzzer" in build.stderr:
         pytest.skip("libFuzzer runtime not installed (libclang-rt-14-dev)")
@@ -29,11 +32,11 @@ def _build(tmp_path, input_bytes):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("input_bytes", [40, 600])
-def test_fuzz_frame_parser_short(tmp_path, input_bytes):
+@pytest.mark.parametrize("input_bytes,windowed", [(40, False), (600, False), (40, True)])
+def test_fuzz_frame_parser_short(tmp_path, input_bytes, windowed):
     if not shutil.which("clang"):
         pytest.skip("clang not installed")
-    exe = _build(tmp_path, input_bytes)
+    exe = _build(tmp_path, input_bytes, windowed)
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     x = bytes(range(256)) * (input_bytes // 256 + 1)
@@ -45,6 +48,10 @@ def test_fuzz_frame_parser_short(tmp_path, input_bytes):
     (corpus / "loads").write_bytes(p.encode_frame(p.LOAD, 7, p.pack_load(0, x[:100]))
                                    + p.encode_frame(p.LOAD, 8, p.pack_load(100, x[100:200]))
                                    + p.encode_frame(p.RUN, 9, struct.pack("<I", zlib.crc32(x))))
+    if windowed:
+        row = input_bytes // WINDOW
+        (corpus / "flows").write_bytes(p.encode_frame(p.RESET_CONTEXT, 20) + b"".join(
+            p.encode_frame(p.FLOW, 21 + i, p.pack_flow(i, 7 + i % 5, 1000 * i, x[:row])) for i in range(12)))
     run = subprocess.run([str(exe), "-max_total_time=6", "-seed=1", "-rss_limit_mb=1024", str(corpus)],
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr[-3000:]

@@ -63,7 +63,7 @@ def _io(g, ti, where, role):
     return t
 
 
-def _config_header(g, sha, name, engine, arena, tflm_arena=None):
+def _config_header(g, sha, name, engine, arena, tflm_arena=None, window=1):
     ti = _io(g, g.inputs[0], name, "input")
     to = _io(g, g.outputs[0], name, "output")
     dims = lambda t: "{" + ", ".join(str(d) for d in (list(t.shape) + [0] * 4)[:4]) + "}"  # noqa: E731
@@ -83,7 +83,8 @@ def _config_header(g, sha, name, engine, arena, tflm_arena=None):
              f"#define PC_MODEL_OUTPUT_SCALE {c_float(to.scale[0])}",
              f"#define PC_MODEL_OUTPUT_ZERO_POINT ({int(to.zero_point[0]) if len(to.zero_point) else 0})",
              "#define PC_MODEL_SHA256 {" + ", ".join(f"0x{b:02x}" for b in bytes.fromhex(sha)) + "}",
-             f"#define PC_MODEL_ARENA_BYTES {arena}"]
+             f"#define PC_MODEL_ARENA_BYTES {arena}",
+             f"#define PC_MODEL_WINDOW {int(window)}u  /* flows per input, rows of PC_MODEL_INPUT_BYTES / PC_MODEL_WINDOW */"]
     if tflm_arena is not None:
         lines.append(f"#define PC_TFLM_ARENA_BYTES {tflm_arena}")
     lines += ["", "#endif", ""]
@@ -140,17 +141,17 @@ def _tflm_sources(g, data, name):
     return {"pc_model_data.h": hdr, "pc_model_data.cc": cc, "tflm_ops.h": ops_h, "pc_model_info.c": info}, ops
 
 
-def aot_files(g, data, sha, name, arena_probe=None):
+def aot_files(g, data, sha, name, arena_probe=None, window=1):
     """Engine aot: config header + pc_model.c (weights, kernel parameters, arena, invoke)."""
     low = aot.lower(g, where=name)
-    files = {"pc_model_config.h": _config_header(g, sha, name, get_engine("aot"), low.arena_bytes),
+    files = {"pc_model_config.h": _config_header(g, sha, name, get_engine("aot"), low.arena_bytes, window=window),
              "pc_model.c": _aot_source(g, sha, name, low)}
     return files, dict(arena_bytes=low.arena_bytes, activation_peak_bytes=low.arena_bytes,
                        activation_sum_bytes=low.sum_bytes, buffers=low.buffers, macs=low.macs,
                        weight_bytes=low.weight_bytes, **low.io)
 
 
-def tflm_files(g, data, sha, name, arena_probe=None):
+def tflm_files(g, data, sha, name, arena_probe=None, window=1):
     """Engine tflm: the model array, the op resolver and the arena size (probed on the host)."""
     files, ops = _tflm_sources(g, data, name)
     if arena_probe is None:
@@ -158,17 +159,18 @@ def tflm_files(g, data, sha, name, arena_probe=None):
 
         arena_probe = probe_arena(data)
     arena = tflm_arena_margin(int(arena_probe))
-    files["pc_model_config.h"] = _config_header(g, sha, name, get_engine("tflm"), arena, tflm_arena=arena)
+    files["pc_model_config.h"] = _config_header(g, sha, name, get_engine("tflm"), arena, tflm_arena=arena, window=window)
     return files, dict(arena_bytes=arena, arena_probed_bytes=int(arena_probe), tflm_ops=ops, model_bytes=len(data))
 
 
-def generate_tflite(data, out_dir, engine="aot", name="model.tflite", arena_probe=None):
-    """Generate C for .tflite bytes into out_dir (replaced atomically). Returns the report dict."""
+def generate_tflite(data, out_dir, engine="aot", name="model.tflite", arena_probe=None, window=1):
+    """Generate C for .tflite bytes into out_dir (replaced atomically). Returns the report dict.
+    `window`: flows per input of a windowed flow model (the firmware's host table keeps W-1 rows)."""
     eng = get_engine(engine)
     data = bytes(data)
     g = parse_tflite(data, where=name)
     sha = hashlib.sha256(data).hexdigest()
-    files, facts = eng.files(g, data, sha, name, arena_probe=arena_probe)
+    files, facts = eng.files(g, data, sha, name, arena_probe=arena_probe, window=window)
     report = {"engine": eng.name, "model": name, "tflite_sha256": sha, "ops": [o.op for o in g.operators], **facts}
     report["files"] = sorted(list(files) + ["codegen.json"])
     files["codegen.json"] = json.dumps(report, indent=2, sort_keys=True) + "\n"
@@ -193,5 +195,6 @@ def generate(bundle, out_dir, engine="aot", arena_probe=None):
             return generate_tflite(p.read_bytes(), out_dir, engine, name=p.name, arena_probe=arena_probe)
         b = load_bundle(p)
     name = f"bundle {b.meta.get('name', b.path.name)}"
-    return generate_tflite(b.tflite, out_dir, engine, name=name, arena_probe=arena_probe)
+    return generate_tflite(b.tflite, out_dir, engine, name=name, arena_probe=arena_probe,
+                           window=b.meta.get("window", 1) if b.is_flow else 1)
 
