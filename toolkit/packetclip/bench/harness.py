@@ -7,7 +7,6 @@ Utilization = bytes/s on the busier direction ÷ (baud / 10). Target: >= 90 % wi
 import time
 from pathlib import Path
 
-import numpy as np
 
 BUNDLE = Path("models") / "cicids2017-mlp"
 BAUD = 115200
@@ -16,8 +15,7 @@ BAUD = 115200
 def _inputs(bundle, n):
     from packetclip.device.conform import test_inputs
 
-    Xw, _, _, _ = test_inputs(bundle, limit=n)
-    return bundle.quantize_input(Xw).reshape(len(Xw), -1)
+    return test_inputs(bundle, limit=n)[0]
 
 
 def _run(url, Q, window, baud=None):

@@ -31,11 +31,11 @@ def default_out(board_name):
 
 
 def test_inputs(bundle, data=None, limit=None):
-    """(canonical windows [n, window*features], true labels [n], description) of the test split.
+    """(int8 inputs [n, input bytes], true labels [n], description, rows) of the test split.
 
     The split is the one recorded in model.json (distill's: stratified, seed 0), on the
     bundle's own data or on FILE; `limit` takes a fixed random subset (seed 0), in row order."""
-    from packetclip.bundle.verify import bundle_windows
+    from packetclip.bundle.verify import bundle_inputs
     from packetclip.data import load_flows, split_indices
 
     d = bundle.meta.get("data") or {}
@@ -51,8 +51,8 @@ def test_inputs(bundle, data=None, limit=None):
     if limit is not None and 0 < limit < len(rows):
         rows = np.sort(np.random.default_rng(0).choice(rows, int(limit), replace=False))
     where = f"{source} test split ({sp['kind']}, test={sp['test']}, seed={sp['seed']})"
-    Xw = bundle_windows(bundle.meta, table, rows, where)
-    return Xw, np.asarray(table.labels).astype(str)[rows], where, rows
+    Q = bundle_inputs(bundle, table, rows, where).reshape(len(rows), -1)
+    return Q, np.asarray(table.labels).astype(str)[rows], where, rows
 
 
 def check_device(info, bundle, board):
@@ -113,10 +113,9 @@ def conform(board, bundle_dir, data=None, port=None, out=None, limit=None, windo
     """Run the conformance test; returns the results dict (also written to OUT/results.json)."""
     board = board if hasattr(board, "section") else load_board(board)
     bundle = load_bundle(bundle_dir)
-    Xw, y, where, rows = test_inputs(bundle, data, limit)
-    if len(Xw) == 0:
+    Q, y, where, rows = test_inputs(bundle, data, limit)
+    if len(Q) == 0:
         raise PacketclipError(f"{where}: no test rows to send")
-    Q = bundle.quantize_input(Xw).reshape(len(Xw), -1)
     from packetclip.bundle.golden import run_tflm
 
     golden = np.asarray(run_tflm(bundle.tflite, Q)).reshape(len(Q), -1).astype(np.int8)

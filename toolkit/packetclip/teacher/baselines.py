@@ -5,7 +5,7 @@ training rows), so only the model differs."""
 
 import numpy as np
 
-from packetclip.teacher.transform import apply_transform, fit_transform
+from packetclip.data.prep import apply_transform, fit_transform
 
 BASELINES = ("random_forest", "mlp")
 

@@ -90,7 +90,7 @@ def _evaluate_seed(run, table, graph, seed, want_plots):
     from packetclip.teacher import load_teacher
     from packetclip.teacher.baselines import baseline_proba, baseline_size, fit_baseline
     from packetclip.teacher.size import teacher_size
-    from packetclip.teacher.transform import apply_transform
+    from packetclip.data.prep import apply_transform
 
     teacher = load_teacher(run)
     split = json.loads((Path(run) / "split.json").read_text())
