@@ -8,12 +8,17 @@ import click
 
 from packetclip.errors import PacketclipError
 
-DIALECT_CHOICE = click.Choice(["cicids2017", "aciiot", "cicflowmeter"])
+from packetclip.data.dialects import NAMES as DIALECT_NAMES
+from packetclip.data.dialects import TIME_UNITS
+
+DIALECT_CHOICE = click.Choice(DIALECT_NAMES)
 
 
 def _load_options(f):
     opts = [
         click.option("--dialect", type=DIALECT_CHOICE, default=None, help="Column naming (default: detect from the header)."),
+        click.option("--time-unit", type=click.Choice(list(TIME_UNITS)), default=None,
+                     help="Unit of the time columns (default: the dialect's, or read from the values)."),
         click.option("--labels", "labels", multiple=True, type=click.Path(), help="Extra label taxonomy TOML (repeatable)."),
         click.option("--kg", "kg_files", multiple=True, type=click.Path(), help="Extra knowledge-graph YAML (repeatable)."),
         click.option("--strict", is_flag=True, help="Reject labels the taxonomy does not know (default: class 'unknown')."),
@@ -27,7 +32,7 @@ def _load_options(f):
     return f
 
 
-def _load(file, dialect, labels, kg_files, strict, drop_unknown, drop_bad_rows, keep_duplicates, drop_constant):
+def _load(file, dialect, time_unit, labels, kg_files, strict, drop_unknown, drop_bad_rows, keep_duplicates, drop_constant):
     from packetclip.data.flows import load_flows
     from packetclip.data.kg import load_kg
 
@@ -40,7 +45,7 @@ def _load(file, dialect, labels, kg_files, strict, drop_unknown, drop_bad_rows, 
         def progress(pos, bar=bar):
             bar.update(max(0, pos - bar.n))
     try:
-        return load_flows(file, dialect=dialect, strict=strict, kg=load_kg(list(kg_files)), labels=list(labels),
+        return load_flows(file, dialect=dialect, time_unit=time_unit, strict=strict, kg=load_kg(list(kg_files)), labels=list(labels),
                           drop_bad_rows=drop_bad_rows, drop_constant=drop_constant,
                           drop_duplicates=not keep_duplicates, drop_unknown=drop_unknown, progress=progress)
     finally:
