@@ -32,7 +32,8 @@ def _load_options(f):
     return f
 
 
-def _load(file, dialect, time_unit, labels, kg_files, strict, drop_unknown, drop_bad_rows, keep_duplicates, drop_constant):
+def _load(file, dialect, time_unit, labels, kg_files, strict, drop_unknown, drop_bad_rows, keep_duplicates, drop_constant,
+          require_label=True):
     from packetclip.data.flows import load_flows
     from packetclip.data.kg import load_kg
 
@@ -47,7 +48,8 @@ def _load(file, dialect, time_unit, labels, kg_files, strict, drop_unknown, drop
     try:
         return load_flows(file, dialect=dialect, time_unit=time_unit, strict=strict, kg=load_kg(list(kg_files)), labels=list(labels),
                           drop_bad_rows=drop_bad_rows, drop_constant=drop_constant,
-                          drop_duplicates=not keep_duplicates, drop_unknown=drop_unknown, progress=progress)
+                          drop_duplicates=not keep_duplicates, drop_unknown=drop_unknown, require_label=require_label,
+                          progress=progress)
     finally:
         if progress is not None:
             progress.__defaults__[0].close()
@@ -63,8 +65,10 @@ def data():
 @_load_options
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def inspect(file, as_json, **load):
-    """Read FILE (default: the embedded CIC-IDS2017 sample) and report what cleaning did."""
-    t = _load(file, **load)
+    """Read FILE (default: the embedded CIC-IDS2017 sample) and report what cleaning did.
+
+    A file without a label column (a flow meter's raw output) is read too: its flows are 'unknown'."""
+    t = _load(file, require_label=False, **load)
     rep = t.report.to_dict()
     if as_json:
         rep["features"] = t.features

@@ -118,9 +118,12 @@ class Dialect:
     timestamps: str          # how its Timestamp column looks
     duplicate_columns: tuple = ()   # columns that repeat another one (dropped and reported)
 
-    def score(self, keys):
-        """How many of its feature columns a header (set of norm_name keys) has."""
-        return sum(norm_name(c) in keys for c in self.columns.values())
+    def score(self, header):
+        """(feature columns the header has by name key, of those spelled exactly): CSE-CIC-IDS2018's
+        'Flow Byts/s' and cicflowmeter's 'flow_byts_s' share a key, only the spelling tells them apart."""
+        keys, exact = {norm_name(h) for h in header}, set(header)
+        return (sum(norm_name(c) in keys for c in self.columns.values()),
+                sum(c in exact for c in self.columns.values()))
 
 
 def _cols(i, **override):
@@ -157,12 +160,11 @@ def detect(header, path, name=None):
     """The dialect whose feature names the header covers best (or the one asked for)."""
     if name is not None:
         return get(name)
-    keys = {norm_name(h) for h in header}
-    best = max(_DEFS, key=lambda d: d.score(keys))  # ties: the first in the registry
-    if best.score(keys) < len(FEATURES) // 2:
+    best = max(_DEFS, key=lambda d: d.score(header))  # ties: the first in the registry
+    if best.score(header)[0] < len(FEATURES) // 2:
         raise PacketclipError(
             f"{path}: header matches none of the flow dialects {', '.join(NAMES)} "
-            f"(best: {best.name}, {best.score(keys)} of {len(FEATURES)} feature columns); "
+            f"(best: {best.name}, {best.score(header)[0]} of {len(FEATURES)} feature columns); "
             f"rename the columns or pass --dialect {'|'.join(NAMES)}")
     return best
 
