@@ -97,3 +97,63 @@ def test_evaluate_cli_json_keeps_teacher_and_baselines_apart(tmp_path):
     saved = json.loads((tmp_path / "e" / "metrics.json").read_text())
     assert saved["mode"] == "cross_capture" and set(saved["teacher"]) == {"temporal", "no_context"}
     assert saved["teacher"]["temporal"]["macro_f1"]["values"] == [out["teacher"]["teacher.temporal"]["macro_f1"]]
+
+
+def _cli(*args):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "packetclip", *map(str, args)], capture_output=True, text=True)
+
+
+def _one_line(res, *needles):
+    err = res.stderr.strip()
+    assert res.returncode == 2 and "Traceback" not in res.stderr and len(err.splitlines()) == 1, res.stderr
+    for n in needles:
+        assert n in err, err
+
+
+def test_declared_time_unit_that_the_values_contradict_is_refused(tmp_path):
+    s05 = FIXTURES / "lo-cicflowmeter-0.5.0.csv.gz"  # seconds
+    _one_line(_cli("data", "inspect", s05, "--time-unit", "us"), "lo-cicflowmeter-0.5.0.csv.gz",
+              "--time-unit says the time columns are microseconds but the values say seconds", "--time-unit s")
+    _one_line(_cli("data", "inspect", SOURCE, "--time-unit", "s"), "values say microseconds")
+    out = tmp_path / "split"
+    _one_line(_cli("data", "split", s05, "--time-unit", "ms", "--out", out), "values say seconds")
+    assert not out.exists()
+    res = _cli("data", "inspect", s05, "--json")
+    rep = json.loads(res.stdout)
+    assert rep["time_unit"] == "seconds" and rep["time_unit_how"] == "detected from the values" and len(rep["time_columns"]) == 23
+
+
+@pytest.mark.parametrize("cell,needle", [("", "the cell is empty"), ("31/02/2026 25:61", "cannot read '31/02/2026 25:61' as a time")])
+def test_missing_or_garbled_timestamp_is_refused(tmp_path, source, cell, needle):
+    p = write_dialect(source, "aciiot", tmp_path / "aci.csv")
+    lines = p.read_text().splitlines()
+    cells = lines[5].split(",")
+    cells[6] = cell
+    lines[5] = ",".join(cells)
+    p.write_text("\n".join(lines) + "\n")
+    _one_line(_cli("data", "inspect", p), "aci.csv", "line 6", "column 'Timestamp'", needle, "--drop-bad-rows")
+    _one_line(_cli("train", p, "--out", tmp_path / "run", "--preset", "tiny"), "line 6", needle)
+    assert not (tmp_path / "run").exists()
+    t = load_flows(p, drop_bad_rows=True)
+    assert len(t) == len(source) - 1 and t.report.dropped == {"bad_timestamp": 1}
+
+
+def test_test_capture_that_does_not_match_the_run_is_refused(tmp_path, source):
+    from packetclip.teacher import train
+
+    train(str(SOURCE), out=tmp_path / "run", preset="tiny", seed=0, quiet=True)
+    other = tmp_path / "other-labels.csv"
+    text = write_dialect(source, "aciiot", tmp_path / "x.csv").read_text().replace(",Port Scan,", ",SYN Flood,")
+    other.write_text(text)
+    out = tmp_path / "eval"
+    _one_line(_cli("evaluate", tmp_path / "run", "--test-data", other, "--out", out, "--seeds", "0", "--json"),
+              "other-labels.csv", "field 'label' has class 'syn_flood'", "never saw in training")
+    fewer = tmp_path / "fewer-features.csv"
+    lines = write_dialect(source, "aciiot", tmp_path / "y.csv").read_text().splitlines()
+    fewer.write_text("\n".join(",".join(c for i, c in enumerate(l.split(",")) if i != 8) for l in lines) + "\n")
+    _one_line(_cli("evaluate", tmp_path / "run", "--test-data", fewer, "--out", out), "fewer-features.csv", "lacks aciiot column")
+    _one_line(_cli("evaluate", tmp_path / "run", "--test-data", SOURCE, "--out", out), "the run's own training capture")
+    assert not out.exists()

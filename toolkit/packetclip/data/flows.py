@@ -221,7 +221,8 @@ class _Accumulator:
                     r = int(np.flatnonzero(badts)[0])
                     if not self.drop_bad_rows:
                         cell = str(arr["timestamp"][r]).strip()
-                        what = f"cannot read {cell!r} as a time" if cell else "the cell is empty"
+                        # (the block reader turned empty cells into 'nan')
+                        what = f"cannot read {cell!r} as a time" if cell.lower() not in ("", "nan") else "the cell is empty"
                         raise PacketclipError(
                             f"{self.shown}: line {line + r}, column '{self.layout.header[self.layout.meta['timestamp']]}': {what}; "
                             f"this dialect writes {self.dialect.timestamps!r} (ISO 'YYYY-MM-DD HH:MM:SS', "
