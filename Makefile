@@ -1,6 +1,7 @@
 # The README's commands. Each one installs what it needs first, idempotently.
 #   make demo   the whole flow on the default emulated board (mps2-an386)
-#   make test   the test suite
+#   make test   the lint check, then the test suite
+#   make lint   ruff over the Python sources
 #   make bench  benchmarks, results as JSON under build/bench/
 
 VENV      ?= .venv
@@ -11,7 +12,7 @@ DEB_PKGS  := gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm \
              gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf qemu-system-misc \
              cmake ninja-build clang libclang-rt-14-dev
 
-.PHONY: setup debs venv demo test bench clean
+.PHONY: setup debs venv demo test lint bench clean
 
 setup: debs venv
 
@@ -31,6 +32,9 @@ demo: setup
 
 test: setup
 	$(PY) -m pytest -q
+
+lint: venv
+	$(VENV)/bin/ruff check toolkit tests
 
 bench: setup
 	$(PY) -m packetclip.bench --out build/bench

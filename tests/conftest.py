@@ -31,7 +31,7 @@ class Builds:
         key = (board, model, dsp)
         if key not in self.cache:
             from packetclip.boards import load_board
-            from packetclip.build import build_firmware, configure_and_build
+            from packetclip.firmware import build_firmware, configure_and_build
 
             b = load_board(board)
             if not all(shutil.which(t) for t in (b.section("toolchain").get("compiler", "cc"), "cmake", "ninja")):
@@ -39,7 +39,7 @@ class Builds:
             out = self.root / f"{board}-{Path(model).name}-{dsp}"
             try:
                 if model == "fake":
-                    elf, mem = configure_and_build(b, FAKE_MODEL, out, log=lambda *a: None)
+                    elf, mem = configure_and_build(b, FAKE_MODEL, out)
                 else:
                     rep = build_firmware(b, model, out=out, dsp=dsp, log=lambda *a: None)
                     elf, mem = rep["elf"], rep["memory"]

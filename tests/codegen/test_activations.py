@@ -9,9 +9,10 @@ import pytest
 
 from packetclip.bundle import golden
 from packetclip.codegen import generate_tflite, quant
-from packetclip.codegen.hostrun import REPO, build_host
+from packetclip.codegen.hostrun import build_host
 from packetclip.codegen.synth import ModelBuilder
 from packetclip.errors import PacketclipError
+from packetclip.resources import source_tree
 
 from . import oneop
 
@@ -142,7 +143,7 @@ def test_activations_bit_exact_in_qemu(board, tmp_path):
     b.op("SOFTMAX", [h2], [y], beta=7.0)
     tfl = b.build([x], [y])
     generate_tflite(tfl, tmp_path / "gen", engine="aot")
-    elf = _build(REPO, board, board.startswith("mps2"), tmp_path / "gen", tmp_path / "build")
+    elf = _build(source_tree(), board, board.startswith("mps2"), tmp_path / "gen", tmp_path / "build")
     X = np.random.default_rng(4).integers(-128, 128, (60, 24)).astype(np.int8)
     X[0], X[1] = -128, 127
     got, deltas = _invoke_all(board, elf, X)

@@ -10,8 +10,8 @@ import pytest
 from packetclip.bench.codegen import _build, _invoke_all
 from packetclip.bundle import golden
 from packetclip.codegen import generate_tflite
-from packetclip.codegen.hostrun import REPO
 from packetclip.codegen.synth import ModelBuilder
+from packetclip.resources import source_tree
 
 pytestmark = pytest.mark.skipif(not all(shutil.which(t) for t in ("arm-none-eabi-gcc", "cmake", "ninja", "qemu-system-arm")),
                                 reason="needs the Arm toolchain, cmake, ninja and qemu-system-arm")
@@ -43,7 +43,7 @@ def test_fc_dsp_kernels_bit_exact_on_cortex_m4(tmp_path):
     src = (gen / "pc_model.c").read_text()
     assert ", 1};" in src or ", 3};" in src       # a fast-requantization layer
     assert ", 0};" in src or ", 2};" in src       # a generic-requantization layer
-    elf = _build(REPO, "mps2-an386", True, gen, tmp_path / "build")
+    elf = _build(source_tree(), "mps2-an386", True, gen, tmp_path / "build")
     X = np.random.default_rng(4).integers(-128, 128, (40, 37)).astype(np.int8)
     X[0], X[1] = -128, 127
     got, deltas = _invoke_all("mps2-an386", elf, X)

@@ -22,11 +22,11 @@ def test_board_file_consistent(path):
     assert b.clock_hz > 0 and b.flash_bytes > 0 and b.ram_bytes > 0 and b.weight_g >= 0
     power = b.section("power")
     assert power["active_mw"] >= power["idle_mw"] >= 0 and power.get("source")
-    if b.counter_kind == "cycles" and b.runner != "host":
+    if b.counter_kind == "cycles" and b.runner.name != "host":
         assert b.counter_hz == b.clock_hz, "a cycle counter ticks at the core clock"
     for usb in b.section("serial").get("usb", []):
         assert re.fullmatch(r"[0-9a-f]{4}:[0-9a-f]{4}", usb)
-    if b.runner == "qemu":
+    if b.runner.name == "qemu":
         assert b.emulated and b.counter_kind == "instructions"
 
 
@@ -40,7 +40,7 @@ def test_all_boards_present():
 def test_real_boards(name):
     runner, target, usb = REAL[name]
     b = load_board(name)
-    assert not b.emulated and b.runner == runner and b.counter_kind == "cycles"
+    assert not b.emulated and b.runner.name == runner and b.counter_kind == "cycles"
     key = "target" if runner == "pyocd" else "chip"
     assert b.section("flash")[key] == target
     assert usb in b.section("serial")["usb"]

@@ -10,10 +10,10 @@ from packetclip.boards import load_board
 from packetclip.cli import main
 from packetclip.device.conform import conform
 from packetclip.device.faults import FaultShim
-from packetclip.device.hostport import start_hostport
-from packetclip.device.launch import find_elf
+from packetclip.device.runners.host import start_hostport
 from packetclip.device.session import Session
 from packetclip.errors import PacketclipError
+from packetclip.firmware.folder import find_elf
 
 HOST = load_board("host")
 QUIET = dict(log=lambda *a: None, progress=False)

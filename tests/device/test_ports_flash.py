@@ -6,8 +6,10 @@ import sys
 import pytest
 
 from packetclip.boards import load_board
-from packetclip.device.flash import esptool_argv, flash_command, pyocd_argv
+from packetclip.device.flash import flash_command
 from packetclip.device.ports import Candidate, choose_port
+from packetclip.device.runners.esptool import esptool_argv
+from packetclip.device.runners.pyocd import pyocd_argv
 from packetclip.device.session import LinkLost, Session
 from packetclip.errors import PacketclipError
 

@@ -4,7 +4,6 @@ import ctypes
 import shutil
 
 import pytest
-
 from fwutil import build_core_lib
 
 

@@ -4,11 +4,11 @@ mps2-an386 with the DSP kernels forced off (checks the DSP path against the refe
 
 import numpy as np
 import pytest
-
 from fwutil import EMULATED, REPO, Link
+
 from packetclip.device import protocol as p
-from packetclip.device.hostport import start_hostport
-from packetclip.device.qemu import start_emulator
+from packetclip.device.runners.host import start_hostport
+from packetclip.device.runners.qemu import start_emulator
 
 BUNDLE = REPO / "models" / "cicids2017-mlp"
 N = 1000

@@ -1,11 +1,11 @@
 """`packetclip build` and the memory summary: things that do not need the code generator."""
 
 import pytest
-
 from fwutil import FAKE_MODEL
-from packetclip.build.firmware import need_tool
-from packetclip.build.memory import COMPONENTS
+
 from packetclip.errors import PacketclipError
+from packetclip.firmware.build import need_tool
+from packetclip.firmware.memory import COMPONENTS
 
 
 def test_missing_toolchain_names_the_apt_command(monkeypatch):

@@ -2,13 +2,12 @@
 
 import ctypes
 import random
-import struct
 import zlib
 
 import numpy as np
 import pytest
-
 from fwutil import FAKE_IN, FAKE_OUT, fake_expected
+
 from packetclip.device import protocol as p
 
 RX_ENC_MAX = p.max_encoded_len(FAKE_IN)  # what frame.c sizes its receive buffer to

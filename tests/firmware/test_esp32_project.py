@@ -4,7 +4,6 @@ ESP-IDF is not installable on this machine)."""
 import json
 
 import pytest
-
 from fwutil import REPO
 
 BUNDLE = REPO / "models" / "cicids2017-mlp"
@@ -15,7 +14,7 @@ BUNDLE = REPO / "models" / "cicids2017-mlp"
 def test_idf_project(tmp_path, board, engine, target):
     if not (BUNDLE / "model.json").exists() or not (REPO / f"boards/{board}.toml").exists():
         pytest.skip("bundle or board file missing")
-    from packetclip.build import build_firmware
+    from packetclip.firmware import build_firmware
 
     rep = build_firmware(board, BUNDLE, engine=engine, out=tmp_path / "b", log=lambda *a: None)
     proj = tmp_path / "b" / "idf"

@@ -6,8 +6,8 @@ import shutil
 import subprocess
 
 import pytest
-
 from fwutil import REPO
+
 from packetclip.device import protocol as p
 
 

@@ -6,10 +6,10 @@ import time
 
 import numpy as np
 import pytest
-
 from fwutil import FAKE_IN, FAKE_OUT, Link, fake_expected
+
 from packetclip.device import protocol as p
-from packetclip.device.hostport import start_hostport, start_hostport_pty
+from packetclip.device.runners.host import start_hostport, start_hostport_pty
 
 
 @pytest.fixture(scope="module")

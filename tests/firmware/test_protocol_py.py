@@ -4,9 +4,11 @@ import struct
 import zlib
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from packetclip.device import protocol as p
+from packetclip.engines import get_engine
 
 
 def test_cobs_known_vectors():
@@ -76,7 +78,7 @@ def test_boot_line():
 
 
 def test_info_roundtrip_and_truncation():
-    info = p.Info(1, p.ENGINE_AOT, p.COUNTER_INSTRUCTIONS, 25_000_000, 96, "ab" * 32, 40, 12,
+    info = p.Info(1, get_engine("aot").info_id, p.COUNTER_INSTRUCTIONS, 25_000_000, 96, "ab" * 32, 40, 12,
                   0.5, -3, 0.25, 7, (1, 40), (1, 12), "mps2-an386", "0.1.0")
     body = p.pack_info(info)
     got = p.parse_info(body)

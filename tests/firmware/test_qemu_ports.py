@@ -3,11 +3,11 @@ startup, UART and counter are what is tested here; bit-exactness is test_bitexac
 
 import numpy as np
 import pytest
-
 from fwutil import EMULATED, FAKE_IN, Link, fake_expected
+
 from packetclip.boards import load_board
 from packetclip.device import protocol as p
-from packetclip.device.qemu import start_emulator
+from packetclip.device.runners.qemu import start_emulator
 
 pytestmark = pytest.mark.qemu
 

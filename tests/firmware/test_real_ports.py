@@ -12,8 +12,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from fwutil import REPO
+
 from packetclip.boards import load_board
 
 BUNDLE = REPO / "models" / "cicids2017-mlp"

@@ -22,7 +22,7 @@ VERBS = {
     "export": ("packetclip.bundle.commands", "export", "Make a bundle from your own .tflite (or Keras) model."),
     "verify": ("packetclip.bundle.commands", "verify", "Check a bundle and run it in the TFLM runtime."),
     "codegen": ("packetclip.codegen.commands", "codegen", "Generate C sources for a bundle."),
-    "build": ("packetclip.build.commands", "build", "Generate code and build firmware for a board."),
+    "build": ("packetclip.firmware.commands", "build", "Generate code and build firmware for a board."),
     "boards": ("packetclip.device.commands", "boards", "List the supported boards."),
     "flash": ("packetclip.device.commands", "flash", "Flash firmware to a board (or start an emulated one)."),
     "monitor": ("packetclip.device.commands", "monitor", "Talk to a board: handshake, info and stats."),
@@ -40,27 +40,13 @@ class LazyGroup(click.Group):
         if name not in VERBS:
             return None
         module, attr, _ = VERBS[name]
-        try:
-            return getattr(importlib.import_module(module), attr)
-        except ModuleNotFoundError as exc:
-            if exc.name and exc.name.startswith("packetclip"):
-                return _not_built(name)
-            raise
+        return getattr(importlib.import_module(module), attr)
 
     def format_commands(self, ctx, formatter):
         # Help text comes from the table so that --help imports no stage.
         rows = [(name, help_) for name, (_, _, help_) in VERBS.items()]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
-
-
-def _not_built(name):
-    @click.command(name, help=VERBS[name][2], context_settings={"ignore_unknown_options": True})
-    @click.argument("args", nargs=-1, type=click.UNPROCESSED)
-    def stub(args):
-        raise PacketclipError(f"packetclip {name}: this stage is not built yet in this version")
-
-    return stub
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

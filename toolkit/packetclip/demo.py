@@ -18,9 +18,10 @@ DEFAULT_BUDGET = "flash=64KiB,ram=16KiB,latency=5ms,energy=500uJ"
 
 def run_demo(board="mps2-an386", out="runs/demo", shipped=False, seed=0, budget=DEFAULT_BUDGET, log=print):
     """Run every stage; returns a summary dict (also written to OUT/summary.json)."""
-    from packetclip.build.firmware import build_firmware
     from packetclip.data import load_flows
     from packetclip.device.conform import conform
+    from packetclip.firmware import build_firmware
+    from packetclip.firmware.folder import build_dir
     from packetclip.swap.report import swap
 
     out = Path(out)
@@ -38,7 +39,9 @@ def run_demo(board="mps2-an386", out="runs/demo", shipped=False, seed=0, budget=
                   f"{len(set(table.labels))} classes, {len(set(table.missions))} missions")
 
     if shipped:
-        bundle_dir = Path(__file__).resolve().parents[2] / "models" / "cicids2017-mlp"
+        from packetclip.resources import default_bundle
+
+        bundle_dir = default_bundle()
         t_stage = time.monotonic()
         stage("teacher", "skipped (--shipped): using the released bundle")
     else:
@@ -65,7 +68,7 @@ def run_demo(board="mps2-an386", out="runs/demo", shipped=False, seed=0, budget=
               weight_bytes=res["weight_bytes"], macs=res["macs"], arena_bytes=res["arena_bytes"])
 
     t_stage = time.monotonic()
-    fw_dir = out / "build" / f"{board}-aot"
+    fw_dir = build_dir(board, root=out / "build")
     rep = build_firmware(board, bundle_dir, out=fw_dir, log=quiet)
     mem = rep["memory"]
     stage("build", f"aot firmware for {board}: flash {mem['flash_bytes']:,} B, RAM {mem['ram_bytes']:,} B "
@@ -113,7 +116,7 @@ def _report(summary, out):
 
 
 @click.command("demo")
-@click.option("--board", default="mps2-an386", show_default=True, help="An emulated board (runner qemu or host).")
+@click.option("--board", default="mps2-an386", show_default=True, help="An emulated board (`packetclip boards`: emulated yes).")
 @click.option("--out", default="runs/demo", show_default=True, type=click.Path(file_okay=False))
 @click.option("--shipped", is_flag=True, help="Skip training: use the released bundle in models/.")
 @click.option("--seed", default=0, show_default=True)
@@ -125,8 +128,10 @@ def demo(board, out, shipped, seed, budget, as_json):
     from packetclip.errors import PacketclipError
 
     b = load_board(board)
-    if b.runner not in ("qemu", "host"):
-        raise PacketclipError(f"--board {board}: the demo needs an emulated board (runner qemu or host); "
+    if not b.runner.emulated:
+        from packetclip.device.runners import EMULATED
+
+        raise PacketclipError(f"--board {board}: the demo needs an emulated board (runner {' or '.join(EMULATED)}); "
                               f"for {board} use `packetclip build`, `flash` and `conform`")
     summary = run_demo(board, out, shipped=shipped, seed=seed, budget=budget,
                        log=(lambda *a, **k: None) if as_json else print)

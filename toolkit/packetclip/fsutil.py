@@ -6,6 +6,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from packetclip.errors import PacketclipError
+
 
 def _umask():
     mask = os.umask(0)
@@ -59,3 +61,19 @@ def atomic_dir(path):
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def check_out_dir(path, marker, what):
+    """Refuse an output folder we must not replace: an existing file, or a non-empty folder
+    that is not one of ours (it lacks `marker`, the file every such output holds)."""
+    path = Path(path)
+    if path.is_symlink() or (path.exists() and not path.is_dir()):
+        raise PacketclipError(f"{path}: exists and is not a folder; give --out a folder path for {what}")
+    if path.is_dir() and any(path.iterdir()) and not (path / marker).exists():
+        raise PacketclipError(f"{path}: is a folder with other files in it (no {marker}); packetclip replaces only "
+                              f"{what}s it wrote: give --out an empty or new folder")
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise PacketclipError(f"{path}: cannot create it, {parent} is not a folder; give --out a path under a folder")

@@ -58,7 +58,7 @@ def _invoke_all(board, elf, X):
     import serial
 
     from packetclip.device import protocol as P
-    from packetclip.device.qemu import start_emulator
+    from packetclip.device.runners.qemu import start_emulator
 
     outs, deltas = [], []
     with start_emulator(board, elf) as emu:

@@ -10,14 +10,12 @@ import os
 import time
 from pathlib import Path
 
-from packetclip.boards import REPO_ROOT
-
 
 def run(out_dir: Path) -> dict:
     from packetclip.bundle.verify import verify_bundle
     from packetclip.distill import distill
 
-    candidates = [os.environ.get("PACKETCLIP_TEACHER"), Path(out_dir) / "teacher-run", REPO_ROOT / "runs" / "teacher-cic"]
+    candidates = [os.environ.get("PACKETCLIP_TEACHER"), Path(out_dir) / "teacher-run", Path("runs") / "teacher-cic"]
     teacher_run = next((str(c) for c in candidates if c and (Path(c) / "config.json").exists()), None)
     results = {"teacher": teacher_run or "none (labels only)"}
     for preset in ("full", "demo"):

@@ -13,19 +13,19 @@ from pathlib import Path
 
 import numpy as np
 
-from packetclip.boards import REPO_ROOT
+from packetclip.resources import DEFAULT_BUNDLE as DEFAULT_BUNDLE_NAME
+from packetclip.resources import default_bundle
 
 EMULATED = ["mps2-an386", "mps2-an500", "mps2-an505", "mps3-an547", "qemu-rv32"]
-DEFAULT_BUNDLE = REPO_ROOT / "models" / "cicids2017-mlp"
 TARGETS = {"flash_bytes": 16 * 1024, "ram_bytes": 1024, "instructions_dsp": 11_000}
 N_VECTORS = 300
 
 
 def _measure(board, elf, n_in, n=N_VECTORS, seed=0):
-    from packetclip.device import protocol as p
-    from packetclip.device.qemu import start_emulator
-
     import socket
+
+    from packetclip.device import protocol as p
+    from packetclip.device.runners.qemu import start_emulator
 
     X = np.random.default_rng(seed).integers(-128, 128, (n, n_in), dtype=np.int8)
     with start_emulator(board, elf) as emu:
@@ -47,17 +47,17 @@ def _entry(rep):
 
 
 def run(out_dir: Path) -> dict:
-    from packetclip.build import build_firmware
     from packetclip.bundle.format import load_bundle
+    from packetclip.firmware import build_firmware
 
     out_dir = Path(out_dir)
     work = out_dir / "firmware-builds"
     quiet = lambda *a: None  # noqa: E731
-    result = {"default_bundle": str(DEFAULT_BUNDLE.relative_to(REPO_ROOT)), "boards": {}, "reference_mlp": {}}
+    result = {"default_bundle": f"models/{DEFAULT_BUNDLE_NAME}", "boards": {}, "reference_mlp": {}}
 
-    n_in = int(np.prod(load_bundle(DEFAULT_BUNDLE).input_shape))
+    n_in = int(np.prod(load_bundle(default_bundle()).input_shape))
     for board in EMULATED:
-        rep = build_firmware(board, DEFAULT_BUNDLE, out=work / f"{board}-aot", log=quiet)
+        rep = build_firmware(board, default_bundle(), out=work / f"{board}-aot", log=quiet)
         entry = _entry(rep)
         entry.update(_measure(board, rep["elf"], n_in))
         result["boards"][board] = entry

@@ -7,8 +7,6 @@ Utilization = bytes/s on the busier direction ÷ (baud / 10). Target: >= 90 % wi
 import time
 from pathlib import Path
 
-
-BUNDLE = Path("models") / "cicids2017-mlp"
 BAUD = 115200
 
 
@@ -40,22 +38,24 @@ def run(out_dir: Path) -> dict:
     from packetclip.boards import load_board
     from packetclip.bundle.format import load_bundle
     from packetclip.device.faults import FaultShim
-    from packetclip.device.launch import ensure_elf, start_device
+    from packetclip.device.launch import ensure_elf
+    from packetclip.resources import default_bundle
 
+    BUNDLE = default_bundle()
     bundle = load_bundle(BUNDLE)
-    res = {"bundle": str(BUNDLE), "baud": BAUD}
+    res = {"bundle": "models/" + BUNDLE.name, "baud": BAUD}
     Q = _inputs(bundle, 1000)
     an386 = load_board("mps2-an386")
     elf = ensure_elf(an386, None, BUNDLE, log=lambda *a: None)
-    with start_device(an386, elf) as emu:
+    with an386.runner.start(an386, elf) as emu:
         res["qemu_socket"] = [_run(emu.url, Q, w) for w in (1, 16)]
-    with start_device(an386, elf) as emu, FaultShim(("127.0.0.1", emu.port), baud=BAUD) as shim:
+    with an386.runner.start(an386, elf) as emu, FaultShim(("127.0.0.1", emu.port), baud=BAUD) as shim:
         res["qemu_115200"] = [_run(shim.url, Q[:300], w, BAUD) for w in (1, 16)]
     host = load_board("host")
     helf = ensure_elf(host, None, BUNDLE, log=lambda *a: None)
-    with start_device(host, helf) as dev:
+    with host.runner.start(host, helf) as dev:
         res["host_socket"] = [_run(dev.url, Q, w) for w in (1, 16)]
-    with start_device(host, helf) as dev, FaultShim(("127.0.0.1", dev.port), baud=BAUD) as shim:
+    with host.runner.start(host, helf) as dev, FaultShim(("127.0.0.1", dev.port), baud=BAUD) as shim:
         res["host_115200"] = [_run(shim.url, Q[:300], w, BAUD) for w in (1, 16)]
     best = max(r["utilization"] for r in res["qemu_115200"] + res["host_115200"])
     res["headline"] = {

@@ -17,4 +17,6 @@ path; PACKETCLIP_MODEL_DIR points at it):
                               PC_TFLM_OP_COUNT>&); PC_TFLM_ARENA_BYTES is in pc_model_config.h
 """
 
-from packetclip.codegen.generate import ENGINES, generate, generate_tflite  # noqa: F401
+from packetclip.codegen.generate import generate, generate_tflite
+
+__all__ = ["generate", "generate_tflite"]

@@ -5,10 +5,12 @@ import sys
 
 import click
 
+from packetclip.engines import NAMES as ENGINES
+
 
 @click.command("codegen")
 @click.argument("bundle", type=click.Path())
-@click.option("--engine", type=click.Choice(["aot", "tflm"]), default="aot", show_default=True)
+@click.option("--engine", type=click.Choice(ENGINES), default="aot", show_default=True)
 @click.option("--out", "out_dir", type=click.Path(), required=True, help="folder for the generated C (replaced)")
 @click.option("--json", "as_json", is_flag=True, help="print the report as JSON")
 def codegen(bundle, engine, out_dir, as_json):

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import numpy as np
 
+from packetclip import resources
 from packetclip.errors import PacketclipError
 
-REPO = Path(__file__).resolve().parents[3]
-AOT_DIR = REPO / "firmware" / "engine" / "aot"
-INCLUDE_DIR = REPO / "firmware" / "include"
+AOT_DIR = resources.firmware_dir() / "engine" / "aot"
+INCLUDE_DIR = resources.firmware_dir() / "include"
 
 
 class HostModel:

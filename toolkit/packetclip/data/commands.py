@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from packetclip.data.pcap_cli import flows as flows_command
+from packetclip.data.text_cli import text as text_command
 from packetclip.errors import PacketclipError
 
 from packetclip.data.dialects import NAMES as DIALECT_NAMES
@@ -119,13 +121,8 @@ def split(file, out, kind, test, val, seed, fmt, as_json, **load):
                    + f" rows -> {out}")
 
 
-# the data-text helper's subcommands, when present in this version
-for _mod, _attr in (("packetclip.data.pcap_cli", "flows"), ("packetclip.data.text_cli", "text")):
-    try:
-        import importlib
-        data.add_command(getattr(importlib.import_module(_mod), _attr))
-    except (ImportError, AttributeError):
-        pass
+data.add_command(flows_command)
+data.add_command(text_command)
 
 
 @click.group("kg")

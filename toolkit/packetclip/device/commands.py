@@ -23,7 +23,7 @@ def _board_row(b):
     mem = f"{_size(b.flash_bytes)} / {_size(b.ram_bytes)}"
     counter = "instructions, not cycles" if b.counter_kind == "instructions" else b.counter_kind
     return {"name": b.name, "core": b.core, "clock_mhz": b.clock_hz / 1e6, "flash_bytes": b.flash_bytes,
-            "ram_bytes": b.ram_bytes, "emulated": b.emulated, "runner": b.runner, "counter": counter,
+            "ram_bytes": b.ram_bytes, "emulated": b.emulated, "runner": b.runner.name, "counter": counter,
             "active_mw": b.section("power").get("active_mw"), "idle_mw": b.section("power").get("idle_mw"),
             "weight_g": b.weight_g, "usb": b.section("serial").get("usb", []),
             "target": b.section("flash").get("target") or b.section("flash").get("chip"),
@@ -62,7 +62,7 @@ def flash(board, firmware, port, probe, detach):
     from packetclip.device.flash import run_flash, start_emulated
 
     b = load_board(board)
-    if b.runner in ("qemu", "host"):
+    if b.runner.emulated:
         emu = start_emulated(b, firmware)
         click.echo(f"{b.name} running {emu.elf} (pid {emu.proc.pid})")
         click.echo(emu.url)
@@ -93,7 +93,8 @@ def flash(board, firmware, port, probe, detach):
 @click.option("--json", "as_json", is_flag=True, help="print boot line, INFO and STATS as JSON")
 def monitor(board, port, firmware, as_json):
     """Handshake with a board and print its boot line, INFO and STATS."""
-    from packetclip.device.monitor import format_monitor, monitor as run
+    from packetclip.device.monitor import format_monitor
+    from packetclip.device.monitor import monitor as run
 
     res = run(board, port, firmware, log=(lambda *a: None) if as_json else (lambda m: click.echo(m, err=True)))
     click.echo(json.dumps(res, indent=2, default=str) if as_json else format_monitor(res))
@@ -101,7 +102,8 @@ def monitor(board, port, firmware, as_json):
 
 @click.command("conform")
 @click.option("--board", required=True, help="board name from boards/ or a path to a board .toml")
-@click.option("--model", "model", required=True, type=click.Path(file_okay=False), help="model bundle folder")
+@click.option("--model", "model", default=None, type=click.Path(file_okay=False),
+              help="model bundle folder [default: the packaged models/cicids2017-mlp]")
 @click.option("--data", type=click.Path(dir_okay=False), default=None, help="flow file (its test split is used) [default: the bundle's data]")
 @click.option("--port", default=None, help="serial port or pyserial URL; emulated boards are started when omitted")
 @click.option("--firmware", type=click.Path(), default=None, help="emulated boards: build folder or .elf [default: build/<board>-aot, built if missing]")

@@ -18,9 +18,10 @@ import numpy as np
 from packetclip.boards import load_board
 from packetclip.bundle.format import load_bundle
 from packetclip.device import protocol as P
-from packetclip.device.launch import build_command, connect
+from packetclip.device.launch import connect
 from packetclip.device.session import Session
 from packetclip.errors import PacketclipError
+from packetclip.firmware.folder import build_command
 from packetclip.fsutil import atomic_dir
 
 DEFAULT_SPLIT = {"kind": "stratified", "test": 0.3, "val": 0.15, "seed": 0}  # distill's split
@@ -112,6 +113,10 @@ def conform(board, bundle_dir, data=None, port=None, out=None, limit=None, windo
             timeout=2.0, link_baud=None, log=print, progress=None, build=True):
     """Run the conformance test; returns the results dict (also written to OUT/results.json)."""
     board = board if hasattr(board, "section") else load_board(board)
+    if bundle_dir is None:
+        from packetclip.resources import default_bundle
+
+        bundle_dir = default_bundle()
     bundle = load_bundle(bundle_dir)
     Q, y, where, rows = test_inputs(bundle, data, limit)
     if len(Q) == 0:
@@ -246,7 +251,7 @@ def report_md(res):
     lines += ["## Link", "",
               f"- {_f(link['inferences_per_s'], '{:,.0f}')} inferences/s over the harness, "
               f"{link['tx_bytes']:,} B sent and {link['rx_bytes']:,} B received in {link['wall_s']:.2f} s",
-              f"- utilization: " + (f"{link['utilization']:.1%} of {link['baud']} baud" if link.get("utilization") is not None
+              "- utilization: " + (f"{link['utilization']:.1%} of {link['baud']} baud" if link.get("utilization") is not None
                                     else link.get("note", "n/a")),
               f"- recoveries {link['recoveries']}, resent {link['resent']}, timeouts {link['timeouts']}, damaged replies "
               f"{link['rx_bad']}, duplicates dropped {link['duplicates']}, device errors {link['device_errors'] or 'none'}, "

@@ -11,9 +11,6 @@ from dataclasses import dataclass
 
 from packetclip.errors import PacketclipError
 
-URL_SCHEMES = ("socket://", "rfc2217://", "loop://", "spy://", "alt://", "hwgrep://", "cp2110://")
-
-
 @dataclass(frozen=True)
 class Candidate:
     device: str

@@ -8,6 +8,8 @@ import struct
 import zlib
 from dataclasses import dataclass, field
 
+from packetclip.engines import BY_INFO_ID
+
 PROTO_VERSION = 1
 MAX_BODY = 1024  # PC_MAX_BODY: the largest body any firmware accepts or sends
 
@@ -33,9 +35,7 @@ ERR_ENGINE = 6
 ERROR_NAMES = {ERR_BAD_CRC: "BAD_CRC", ERR_BAD_FRAME: "BAD_FRAME", ERR_TOO_LONG: "TOO_LONG",
                ERR_UNKNOWN_TYPE: "UNKNOWN_TYPE", ERR_BAD_LENGTH: "BAD_LENGTH", ERR_ENGINE: "ENGINE"}
 
-ENGINE_AOT = 1
-ENGINE_TFLM = 2
-ENGINE_NAMES = {ENGINE_AOT: "aot", ENGINE_TFLM: "tflm"}
+ENGINE_NAMES = {i: e.name for i, e in BY_INFO_ID.items()}
 COUNTER_NONE, COUNTER_CYCLES, COUNTER_INSTRUCTIONS, COUNTER_NANOSECONDS = 0, 1, 2, 3
 COUNTER_NAMES = {COUNTER_NONE: "none", COUNTER_CYCLES: "cycles", COUNTER_INSTRUCTIONS: "instructions",
                  COUNTER_NANOSECONDS: "nanoseconds"}

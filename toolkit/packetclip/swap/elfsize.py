@@ -30,9 +30,9 @@ def _component_of_symbol(name):
 
 def read_elf(path):
     """{'sections': {name: {size, flash, ram}}, 'flash_bytes', 'ram_bytes', 'stack_bytes', 'symbols_split'}."""
+    from elftools.common.exceptions import ELFError
     from elftools.elf.constants import SH_FLAGS
     from elftools.elf.elffile import ELFFile
-    from elftools.common.exceptions import ELFError
 
     path = Path(path)
     try:

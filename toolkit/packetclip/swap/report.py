@@ -15,19 +15,19 @@ import json
 from pathlib import Path
 
 from packetclip.boards import load_board
+from packetclip.cores import CORES
 from packetclip.errors import PacketclipError
+from packetclip.firmware.folder import build_dir
+from packetclip.resources import default_bundle
 from packetclip.swap.budget import check, fmt_value, parse_budgets
 from packetclip.swap.elfsize import COMPONENTS, read_elf
 
-# Rough cycles per int8 MAC for the estimate when nothing was measured (reference kernels
-# ~3-4, Arm DSP SMLAD ~1.5); plus a fixed cost per invoke for layer setup.
-CYCLES_PER_MAC = {"cortex-m4": 1.6, "cortex-m7": 1.2, "cortex-m33": 1.6, "cortex-m55": 1.0,
-                  "xtensa-lx6": 3.0, "xtensa-lx7": 2.0, "rv32imc": 3.5}
+# the estimate when nothing was measured: the core's cycles per MAC (cores.py) plus a fixed
+# cost per invoke for layer setup
 FIXED_CYCLES = 3000
 CODE_ALLOWANCE = 4096          # core + engine + port + libc when no build of this model exists
 RAM_ALLOWANCE = 512            # protocol buffers and statics besides the activation buffer
 STACK_ALLOWANCE = 2048
-DEFAULT_MODEL = Path("models") / "cicids2017-mlp"
 
 
 def _load_json(p):
@@ -39,7 +39,7 @@ def _load_json(p):
 
 def _build_for(board, build_root, sha):
     """build.json of build/<board>-aot when it was built for this model (sha) and its ELF exists."""
-    d = Path(build_root) / f"{board.name}-aot"
+    d = build_dir(board.name, root=build_root)
     rep = _load_json(d / "build.json")
     if not rep:
         return None, d
@@ -98,14 +98,14 @@ def _latency_row(board, conf, meta, emulated_ref):
                 "estimated_latency": False, "latency_unit": lat["unit"],
                 "latency_p50_s": lat["p50"] / hz, "latency_p99_s": lat["p99"] / hz, "latency_mean_s": lat["mean"] / hz,
                 "latency_p50_counts": lat["p50"]}
-    if emulated_ref is not None and board.runner != "host":
+    if emulated_ref is not None and board.counter_kind != "nanoseconds":
         counts = emulated_ref["latency"]["mean"]
         p99 = emulated_ref["latency"]["p99"]
         src = (f"estimated: {counts:,.0f} instructions measured on {emulated_ref['board']} (QEMU) taken as cycles "
                f"at {board.clock_hz / 1e6:g} MHz")
     else:
         macs = int(meta.get("macs") or 0)
-        cpm = CYCLES_PER_MAC.get(board.core, 3.0)
+        cpm = CORES[board.core].cycles_per_mac
         counts = p99 = macs * cpm + FIXED_CYCLES
         src = f"estimated: {macs:,} MACs x {cpm} cycles/MAC + {FIXED_CYCLES} at {board.clock_hz / 1e6:g} MHz"
     return {"latency_source": src, "estimated_latency": True, "latency_unit": "cycles (estimated)",
@@ -122,7 +122,7 @@ def swap(boards, budgets=None, model=None, build_root="build", conform_root="run
     if not boards:
         raise PacketclipError("--board: give at least one board (see `packetclip boards`)")
     boards = [b if hasattr(b, "section") else load_board(b) for b in boards]
-    model = Path(model) if model else DEFAULT_MODEL
+    model = Path(model) if model else default_bundle()
     bundle = load_bundle(model)
     meta, sha = bundle.meta, bundle.sha256
 
@@ -130,10 +130,10 @@ def swap(boards, budgets=None, model=None, build_root="build", conform_root="run
     rows, reference, emulated_ref = [], None, None
     for b in boards + [load_board("mps2-an386")]:
         rep, _ = _build_for(b, build_root, sha)
-        if rep is not None and reference is None and b.runner != "host":
+        if rep is not None and reference is None and b.counter_kind != "nanoseconds":
             reference = {"board": b.name, **_size_row(b, rep, meta, None)}
         conf = _conform_for(b.name, conform_root, sha)
-        if conf is not None and b.runner == "qemu" and emulated_ref is None:
+        if conf is not None and b.counter_kind == "instructions" and emulated_ref is None:
             emulated_ref = conf
     for b in boards:
         rep, d = _build_for(b, build_root, sha)
@@ -183,8 +183,8 @@ def table(res):
 
 def format_table(res):
     head, rows = table(res)
-    w = [max(len(str(x)) for x in col) for col in zip(head, *rows)]
-    line = lambda cells: "  ".join(str(c).ljust(n) for c, n in zip(cells, w))  # noqa: E731
+    w = [max(len(str(x)) for x in col) for col in zip(head, *rows, strict=True)]
+    line = lambda cells: "  ".join(str(c).ljust(n) for c, n in zip(cells, w, strict=True))  # noqa: E731
     out = [line(head)] + [line(r) for r in rows]
     if any(r["emulated"] and r["board"] != "host" for r in res["boards"]):
         out.append("emulated boards: latency counts instructions (QEMU -icount), not cycles, at the board clock")
@@ -230,7 +230,7 @@ def plot(res, path):
               ("latency", "latency p99 (ms)", [r["latency_p99_s"] * 1e3 for r in res["boards"]], 1e3),
               ("energy", "energy / inference (µJ)", [r["energy_uj"] or 0 for r in res["boards"]], 1e6)]
     fig, axes = plt.subplots(1, 4, figsize=(max(10, 2.2 * len(names) + 6), 3.6))
-    for ax, (key, label, vals, scale) in zip(axes, panels):
+    for ax, (key, label, vals, scale) in zip(axes, panels, strict=True):
         colors = ["#bbbbbb" if r["estimated"] else "#4477aa" for r in res["boards"]]
         ax.bar(names, vals, color=colors)
         if key in res["budgets"]:

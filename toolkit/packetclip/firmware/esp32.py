@@ -10,7 +10,7 @@ import json
 import shutil
 from pathlib import Path
 
-from packetclip.boards import REPO_ROOT
+from packetclip import resources
 from packetclip.errors import PacketclipError
 from packetclip.fsutil import atomic_dir, write_text
 
@@ -34,11 +34,11 @@ def _copy(src, dst):
 
 
 def write_idf_project(board, model, out, engine="aot", log=print):
-    from packetclip.build.firmware import _generate
+    from packetclip.firmware.build import _generate
 
     target = _target(board)
     out = Path(out)
-    fw = REPO_ROOT / "firmware"
+    fw = resources.firmware_dir()
     baud = int(board.section("serial").get("baud", 115200) or 115200)
     hz = board.counter_hz
     with atomic_dir(out / "idf") as proj:

@@ -1,15 +1,17 @@
-"""`packetclip build`: thin click layer over packetclip.build.build_firmware."""
+"""`packetclip build`: thin click layer over packetclip.firmware.build_firmware."""
 
 import json
 
 import click
 
+from packetclip.engines import NAMES as ENGINES
+
 
 @click.command("build")
 @click.option("--board", required=True, help="board name from boards/ or a path to a board .toml")
-@click.option("--model", "model", required=True, type=click.Path(file_okay=False),
-              help="model bundle folder (e.g. models/cicids2017-mlp)")
-@click.option("--engine", type=click.Choice(["aot", "tflm"]), default="aot", show_default=True)
+@click.option("--model", "model", default=None, type=click.Path(file_okay=False),
+              help="model bundle folder [default: the packaged models/cicids2017-mlp]")
+@click.option("--engine", type=click.Choice(ENGINES), default="aot", show_default=True)
 @click.option("--out", type=click.Path(file_okay=False), default=None,
               help="build folder [default: build/<board>-<engine>]")
 @click.option("--no-dsp", is_flag=True, help="use the reference C kernels even if the board has DSP")
@@ -18,7 +20,7 @@ import click
 @click.option("--json", "as_json", is_flag=True, help="print the build report as JSON")
 def build(board, model, engine, out, no_dsp, tflm_root, as_json):
     """Generate code for a bundle and build firmware for a board (ESP32: an ESP-IDF project)."""
-    from packetclip.build import build_firmware
+    from packetclip.firmware import build_firmware
 
     log = (lambda *a: None) if as_json else click.echo
     report = build_firmware(board, model, engine=engine, out=out, dsp=False if no_dsp else None,
