@@ -6,7 +6,7 @@ converts the time columns to the dialect's unit, so a reader bug shows up as a t
 differs from the source."""
 
 import gzip
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -43,7 +43,7 @@ def write_dialect(table, dialect, path, unit=None, gz=False):
     raw = {"benign": "BENIGN" if dialect == "cicids2017" else "Benign", "port_scan": "Port Scan", "brute_force": "Brute Force"}
     for i in range(len(X)):
         m = {k: table.meta[k][i] for k in meta}
-        ts = datetime.fromtimestamp(float(m["timestamp"]), timezone.utc).strftime(fmt)
+        ts = datetime.fromtimestamp(float(m["timestamp"]), UTC).strftime(fmt)
         cells = [str(m["src_ip"]), str(int(m["src_port"])), str(m["dst_ip"]), str(int(m["dst_port"])),
                  str(int(m["protocol"])), ts] + [repr(float(v)) for v in X[i]] + [raw[table.labels[i]]]
         if head[0].strip() == "Flow ID":

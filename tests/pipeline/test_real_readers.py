@@ -8,8 +8,8 @@ import json
 import numpy as np
 import pytest
 from click.testing import CliRunner
-
 from dialect_files import FIXTURES, SOURCE, write_dialect
+
 from packetclip.data import load_flows
 
 TEST_CAPTURE = FIXTURES / "lo2-packetclip-flows.csv.gz"

@@ -6,12 +6,11 @@ from pathlib import Path
 
 import click
 
+from packetclip.data.dialects import NAMES as DIALECT_NAMES
+from packetclip.data.dialects import TIME_UNITS
 from packetclip.data.pcap_cli import flows as flows_command
 from packetclip.data.text_cli import text as text_command
 from packetclip.errors import PacketclipError
-
-from packetclip.data.dialects import NAMES as DIALECT_NAMES
-from packetclip.data.dialects import TIME_UNITS
 
 DIALECT_CHOICE = click.Choice(DIALECT_NAMES)
 

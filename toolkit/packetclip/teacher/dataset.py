@@ -6,6 +6,7 @@ import numpy as np
 
 from packetclip.errors import PacketclipError
 
+
 def load_table(data, kg):
     """`data`: a table from packetclip.data.load_flows, a CSV/pcap path, or None (embedded sample)."""
     if data is not None and not isinstance(data, (str, Path)):

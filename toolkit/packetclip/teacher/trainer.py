@@ -10,10 +10,10 @@ from pathlib import Path
 
 import numpy as np
 
+from packetclip.data import prep
 from packetclip.errors import PacketclipError
 from packetclip.fsutil import atomic_path, write_text
 from packetclip.teacher import config as C
-from packetclip.data import prep
 from packetclip.teacher.dataset import check_table, load_table, source_name, split, subsample
 from packetclip.teacher.hierarchy import build_hierarchy
 
@@ -337,7 +337,7 @@ def _step_loss(model, cfg, d, rows, supervised, gen):
     z = model.embed_flows(x, valid)
     pick = torch.randint(0, 2, (len(rows),), generator=gen)
     texts = [d.texts[r] for r in rows.tolist()]
-    zt = model.embed_texts([t[p % len(t)] for t, p in zip(texts, pick.tolist())])
+    zt = model.embed_texts([t[p % len(t)] for t, p in zip(texts, pick.tolist(), strict=True)])
     y = d.y[rows]
     loss = clip_loss(z, zt, model.logit_scale, y) * (cfg["w_clip"] if supervised else 1.0)
     if cfg["ssl"] in ("packet", "both"):
@@ -346,7 +346,7 @@ def _step_loss(model, cfg, d, rows, supervised, gen):
         loss = loss + cfg["w_ssl"] * nt_xent(F.normalize(a, dim=-1), F.normalize(b, dim=-1))
     if cfg["ssl"] == "both":
         a = model.ssl_text(zt)
-        b = model.ssl_text(model.embed_texts([t[(p + 1) % len(t)] for t, p in zip(texts, pick.tolist())]))
+        b = model.ssl_text(model.embed_texts([t[(p + 1) % len(t)] for t, p in zip(texts, pick.tolist(), strict=True)]))
         loss = loss + cfg["w_ssl"] * nt_xent(F.normalize(a, dim=-1), F.normalize(b, dim=-1))
     if supervised:
         class_logits, mission_logits = model.classify(z)
