@@ -15,12 +15,29 @@ def _umask():
     return mask
 
 
+def make_parent(path):
+    """Create the folder an output goes into; one line when it cannot exist."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise PacketclipError(f"{path}: cannot create it, a file stands where a folder of its path should be; "
+                              "give an output path under a folder") from None
+    except OSError as exc:
+        raise PacketclipError(f"{path}: cannot create its folder ({exc.strerror or exc}); give a writable output path") from None
+
+
 @contextlib.contextmanager
 def atomic_path(path, suffix=""):
     """Yield a temp path beside `path`; rename it onto `path` only if the block succeeds."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix or ".tmp", dir=path.parent)
+    make_parent(path)
+    if path.is_dir():
+        raise PacketclipError(f"{path}: is a folder; give a file path for this output")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix or ".tmp", dir=path.parent)
+    except OSError as exc:
+        raise PacketclipError(f"{path}: cannot write there ({exc.strerror or exc}); give a writable output path") from None
     os.close(fd)
     try:
         yield Path(tmp)
@@ -42,11 +59,18 @@ def write_text(path, text):
 
 
 @contextlib.contextmanager
-def atomic_dir(path):
-    """Yield a temp folder beside `path`; it replaces `path` only if the block succeeds."""
+def atomic_dir(path, marker, what="output folder"):
+    """Yield a temp folder beside `path`; it replaces `path` only if the block succeeds.
+
+    `marker` is the file every such output holds: an existing non-empty folder without it is
+    the user's, and is refused rather than replaced (check_out_dir)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    check_out_dir(path, marker, what)
+    make_parent(path)
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    except OSError as exc:
+        raise PacketclipError(f"{path}: cannot write there ({exc.strerror or exc}); give a writable output path") from None
     try:
         yield tmp
         os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700
@@ -68,12 +92,12 @@ def check_out_dir(path, marker, what):
     that is not one of ours (it lacks `marker`, the file every such output holds)."""
     path = Path(path)
     if path.is_symlink() or (path.exists() and not path.is_dir()):
-        raise PacketclipError(f"{path}: exists and is not a folder; give --out a folder path for {what}")
+        raise PacketclipError(f"{path}: exists and is not a folder; give a folder path for the {what}")
     if path.is_dir() and any(path.iterdir()) and not (path / marker).exists():
         raise PacketclipError(f"{path}: is a folder with other files in it (no {marker}); packetclip replaces only "
-                              f"{what}s it wrote: give --out an empty or new folder")
+                              f"a {what} it wrote: give an empty or new folder")
     parent = path.parent
     while not parent.exists() and parent != parent.parent:
         parent = parent.parent
     if not parent.is_dir():
-        raise PacketclipError(f"{path}: cannot create it, {parent} is not a folder; give --out a path under a folder")
+        raise PacketclipError(f"{path}: cannot create it, {parent} is not a folder; give a path under a folder")

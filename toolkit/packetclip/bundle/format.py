@@ -135,7 +135,7 @@ def write_bundle(path, tflite, meta, card=None):
     missing = [k for k in REQUIRED if k not in meta]
     if missing:
         raise ValueError(f"bundle metadata lacks {missing}")
-    with atomic_dir(path) as tmp:
+    with atomic_dir(path, "model.json", "bundle folder") as tmp:
         (tmp / "model.tflite").write_bytes(tflite)
         (tmp / "model.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
         if card is not None:

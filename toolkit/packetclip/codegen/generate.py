@@ -154,7 +154,7 @@ def generate_tflite(data, out_dir, engine="aot", name="model.tflite", arena_prob
     report["files"] = sorted(list(files) + ["codegen.json"])
     files["codegen.json"] = json.dumps(report, indent=2, sort_keys=True) + "\n"
     out_dir = Path(out_dir)
-    with atomic_dir(out_dir) as tmp:
+    with atomic_dir(out_dir, "codegen.json", "generated code folder") as tmp:
         for fn in sorted(files):
             (tmp / fn).write_bytes(files[fn].encode("utf-8"))
     report["out_dir"] = str(out_dir)

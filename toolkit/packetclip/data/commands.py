@@ -103,7 +103,7 @@ def split(file, out, kind, test, val, seed, fmt, as_json, **load):
                "classes": {k: {c: int((t.labels[v] == c).sum()) for c in sorted(set(t.labels.tolist()))}
                            for k, v in parts.items()},
                "load_options": {k: (list(v) if isinstance(v, tuple) else v) for k, v in load.items()}}
-    with atomic_dir(out) as tmp:
+    with atomic_dir(out, "split.json", "split folder") as tmp:
         for name, idx in parts.items():
             if len(idx) == 0:
                 continue

@@ -108,7 +108,7 @@ def monitor(board, port, firmware, as_json):
 @click.option("--port", default=None, help="serial port or pyserial URL; emulated boards are started when omitted")
 @click.option("--firmware", type=click.Path(), default=None, help="emulated boards: build folder or .elf [default: build/<board>-aot, built if missing]")
 @click.option("--out", type=click.Path(file_okay=False), default=None, help="session folder [default: runs/conform/<board>]")
-@click.option("--limit", type=int, default=None, help="send at most N test rows (a fixed random subset)")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="send at most N test rows (a fixed random subset)")
 @click.option("--window", type=click.IntRange(1, 64), default=16, show_default=True, help="requests in flight")
 @click.option("--json", "as_json", is_flag=True, help="print the results as JSON")
 def conform(board, model, data, port, firmware, out, limit, window, as_json):

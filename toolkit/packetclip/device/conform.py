@@ -173,7 +173,7 @@ def _finish(board, bundle, info, boot, Q, golden, outs, counters, y, rows, where
         "metrics": summary(m), "latency": lat, "link": link_res,
     }
     out = Path(out) if out else default_out(board.name)
-    with atomic_dir(out) as tmp:
+    with atomic_dir(out, "results.json", "conformance session folder") as tmp:
         _write_session(tmp, res, m, bundle, Q, golden, outs, counters, rows, same)
     res["out"] = str(out)
     log(headline(res))

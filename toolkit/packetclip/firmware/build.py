@@ -91,7 +91,7 @@ def build_firmware(board, model=None, engine="aot", out=None, dsp=None, tflm_roo
     if not (model / "model.json").is_file():
         raise PacketclipError(f"{model}: no model.json; give a bundle folder (e.g. models/{resources.DEFAULT_BUNDLE})")
     out = Path(out) if out else build_dir(board.name, eng.name, dsp)
-    check_out_dir(out, "build.json", "a firmware build folder")
+    check_out_dir(out, "build.json", "firmware build folder")
     if board.port == "esp32":
         from packetclip.firmware.esp32 import write_idf_project
 
@@ -100,7 +100,7 @@ def build_firmware(board, model=None, engine="aot", out=None, dsp=None, tflm_roo
         raise PacketclipError(f"--engine {eng.name} needs --tflm-root DIR, a TFLM tree made by tflite-micro's "
                               "create_tflm_tree.py; TFLM is not in any registry reachable here")
     failed_log = out.with_name(out.name + "-failed.log")
-    with atomic_dir(out) as tmp:
+    with atomic_dir(out, "build.json", "firmware build folder") as tmp:
         codegen_report = _generate(model, tmp / "model", eng.name)
         codegen_report["out_dir"] = str(out / "model")
         log(f"generated {eng.name} code for {model} in {out / 'model'}")

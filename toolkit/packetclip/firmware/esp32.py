@@ -41,7 +41,7 @@ def write_idf_project(board, model, out, engine="aot", log=print):
     fw = resources.firmware_dir()
     baud = int(board.section("serial").get("baud", 115200) or 115200)
     hz = board.counter_hz
-    with atomic_dir(out / "idf") as proj:
+    with atomic_dir(out / "idf", "CMakeLists.txt", "ESP-IDF project") as proj:
         main = proj / "main"
         codegen_report = _generate(Path(model), main / "model", engine)
         for h in (fw / "include/packetclip").glob("*.h"):

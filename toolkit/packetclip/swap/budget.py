@@ -3,6 +3,7 @@
 Values are normalised to bytes, seconds, joules and grams. A bad string is a one-line error.
 """
 
+import math
 import re
 
 from packetclip.errors import PacketclipError
@@ -34,6 +35,8 @@ def parse_budgets(text):
             if unit == "" and key in ("latency", "energy", "weight"):
                 raise PacketclipError(f"--budget: '{item.strip()}' needs a unit ({', '.join(u for u in UNITS[key] if u)})")
             raise PacketclipError(f"--budget: unit '{m.group(3)}' is not one of {', '.join(u for u in UNITS[key] if u)} for {key}")
+        if not math.isfinite(num):
+            raise PacketclipError(f"--budget: '{item.strip()}' is not a finite number; e.g. {EXAMPLE}")
         if key in out:
             raise PacketclipError(f"--budget: '{key}' is given twice")
         out[key] = num * UNITS[key][unit]

@@ -247,7 +247,7 @@ def plot(res, path):
 def write_report(res, out):
     from packetclip.fsutil import atomic_dir
 
-    with atomic_dir(out) as tmp:
+    with atomic_dir(out, "swap.json", "SWaP report folder") as tmp:
         (tmp / "swap.json").write_text(json.dumps(res, indent=2, sort_keys=True, default=str) + "\n")
         (tmp / "report.md").write_text(report_md(res))
         plot(res, tmp / "swap.png")
