@@ -21,3 +21,13 @@ def test_teacher_uses_windows_when_meta_exists(tmp_path):
     out = teacher.predict(t.X[:50], {k: (None if v is None else v[:50]) for k, v in meta.items()})
     assert out["class_logits"].shape == (50, len(teacher.labels))
     assert np.isfinite(out["class_logits"]).all()
+
+
+def test_step_budget_caps_epochs_on_big_captures():
+    from packetclip.teacher.config import resolve
+    from packetclip.teacher.trainer import _step_budget
+
+    cfg = resolve("full")
+    assert _step_budget(cfg, 3000) == cfg  # the CIC sample: 60 epochs of 12 steps, under the budget
+    big = _step_budget(cfg, 25_000)        # 98 steps an epoch
+    assert big["epochs"] == 21 and big["pretrain_epochs"] == 4 and big["epochs_before_step_budget"] == 60

@@ -90,8 +90,10 @@ def _seed_run(run, rc, seed, out, train_table, graph, log, timings):
     seed_run = out / "runs" / f"seed{seed}"
     c = rc["config"]
     settings = {k: c[k] for k in ("preset", "ssl", "text_encoder")}
-    overrides = {k: v for k, v in c.items() if k not in settings | {"seed", "fraction", "torch_threads", "window"}
-                 and v != _preset(c["preset"]).get(k, v)}
+    derived = {"seed", "fraction", "torch_threads", "window", "epochs_before_step_budget"}
+    if "epochs_before_step_budget" in c:  # the step budget recomputes the epochs for this seed's split
+        derived |= {"epochs", "pretrain_epochs"}
+    overrides = {k: v for k, v in c.items() if k not in settings.keys() | derived and v != _preset(c["preset"]).get(k, v)}
     try:
         prev = json.loads((seed_run / "config.json").read_text())
         if (seed_run / "model.pt").exists() and prev["config"] == dict(c, seed=seed) and prev["data"]["path"] == rc["data"]["path"]:

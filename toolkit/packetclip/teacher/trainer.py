@@ -92,6 +92,7 @@ def train(data=None, out="runs/teacher", preset="full", seed=0, ssl="packet", te
     table = load_table(data, kg)                                      # load -> clean
     check_table(table, kg)
     rows = _rows(table, seed, holdout, fraction, cfg)                 # split
+    cfg = _step_budget(cfg, len(rows.train))
     transform = prep.fit_transform(table.X[rows.train])               # transform (training rows)
     window = cfg["window"] if prep.context_kind(table.meta) == "host_time" else 1
     flows = prep.prepare(table.X, table.meta, transform, window)      # window
@@ -193,6 +194,19 @@ def _config(preset, seed, ssl, text_encoder, fraction, overrides):
     cfg = C.resolve(preset, text_encoder=text_encoder, ssl=ssl, seed=seed, fraction=fraction, **overrides)
     cfg["torch_threads"] = THREADS
     return cfg
+
+
+def _step_budget(cfg, n_train):
+    """Fewer epochs on big captures: at most max_steps optimizer steps (pre-training shrinks in
+    proportion), so training time stops growing with the capture once it has enough steps."""
+    if not cfg.get("max_steps"):
+        return cfg
+    per_epoch = max(1, int(np.ceil(n_train / cfg["batch"])))
+    epochs = min(cfg["epochs"], max(2, int(np.ceil(cfg["max_steps"] / per_epoch))))
+    if epochs == cfg["epochs"]:
+        return cfg
+    pre = max(1, int(round(cfg["pretrain_epochs"] * epochs / cfg["epochs"]))) if cfg["pretrain_epochs"] else 0
+    return dict(cfg, epochs=epochs, pretrain_epochs=min(pre, epochs - 1), epochs_before_step_budget=cfg["epochs"])
 
 
 def _rows(table, seed, holdout, fraction, cfg):
@@ -340,9 +354,10 @@ def _step_loss(model, cfg, d, rows, supervised, gen):
     zt = model.embed_texts([t[p % len(t)] for t, p in zip(texts, pick.tolist(), strict=True)])
     y = d.y[rows]
     loss = clip_loss(z, zt, model.logit_scale, y) * (cfg["w_clip"] if supervised else 1.0)
-    if cfg["ssl"] in ("packet", "both"):
-        a = model.ssl_flow(model.embed_flows(augment(x, gen), valid))
-        b = model.ssl_flow(model.embed_flows(augment(x, gen), valid))
+    if cfg["ssl"] in ("packet", "both"):  # SimCLR views of the flow itself (the flow encoder's SSL)
+        xf = x[:, -1] if x.dim() == 3 else x
+        a = model.ssl_flow(model.embed_flows(augment(xf, gen)))
+        b = model.ssl_flow(model.embed_flows(augment(xf, gen)))
         loss = loss + cfg["w_ssl"] * nt_xent(F.normalize(a, dim=-1), F.normalize(b, dim=-1))
     if cfg["ssl"] == "both":
         a = model.ssl_text(zt)
