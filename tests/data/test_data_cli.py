@@ -40,9 +40,9 @@ def test_split_writes_csvs_that_read_back(tmp_path):
 def test_kg_show_and_check(tmp_path):
     res = CliRunner().invoke(kg, ["show", "--json"])
     g = json.loads(res.output)
-    assert len(g["techniques"]) == 19 and g["version"]
+    assert len(g["techniques"]) == 22 and g["version"]
     assert "T1046" in CliRunner().invoke(kg, ["show"]).output
     ok = tmp_path / "ok.yaml"
     ok.write_text("techniques:\n  - {id: mqtt_flood, parent: network_flood, vocab: [mqtt]}\n")
     res = CliRunner().invoke(kg, ["check", str(ok)])
-    assert res.exit_code == 0 and "ok" in res.output and "20 techniques" in res.output
+    assert res.exit_code == 0 and "ok" in res.output and "23 techniques" in res.output
