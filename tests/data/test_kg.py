@@ -7,8 +7,8 @@ from packetclip.errors import PacketclipError
 
 CONTRACT = {
     "dos": ["dos", "ddos", "dns_flood", "icmp_flood", "syn_flood", "slowloris", "udp_flood"],
-    "brute_force": ["brute_force", "dictionary_attack"],
-    "reconnaissance": ["port_scan", "os_scan", "ping_sweep", "vulnerability_scan"],
+    "brute_force": ["brute_force", "dictionary_attack", "ssh_brute_force", "http_brute_force"],
+    "reconnaissance": ["port_scan", "os_scan", "version_scan", "ping_sweep", "vulnerability_scan"],
     "other_attack": ["bot", "web_attack", "infiltration", "heartbleed", "arp_spoofing"],
     "benign": ["benign"],
 }

@@ -30,4 +30,5 @@ def test_step_budget_caps_epochs_on_big_captures():
     cfg = resolve("full")
     assert _step_budget(cfg, 3000) == cfg  # the CIC sample: 60 epochs of 12 steps, under the budget
     big = _step_budget(cfg, 25_000)        # 98 steps an epoch
-    assert big["epochs"] == 21 and big["pretrain_epochs"] == 4 and big["epochs_before_step_budget"] == 60
+    assert big["epochs"] == -(-cfg["max_steps"] // 98) < 60 and big["epochs_before_step_budget"] == 60
+    assert 1 <= big["pretrain_epochs"] == round(10 * big["epochs"] / 60)
