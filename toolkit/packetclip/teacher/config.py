@@ -15,8 +15,10 @@ The residual MLP stays the default: it keeps the mission AUC above 0.995 on both
 seeds at ~100 s per training; mlp_plr trades AUC for F1 (train(..., flow_encoder="mlp_plr")).
 
 Temporal model on real captures (issue 9): windows of 4 flows per source host. Trained on the
-70/30 training split of lab-full-s1 (26,995 flows, 13 classes), validated on lab-ci-s1 (7,440
-flows, another `packetclip lab` run; the test capture lab-full-s2 was not looked at), seed 0.
+70/30 training split of the first lab-full-s1 (26,995 flows, 13 classes), validated on the first
+lab-ci-s1 (7,440 flows, another `packetclip lab` run; no test capture was looked at), seed 0.
+(Those first lab runs were later regenerated because their os_scan/version_scan phases were
+mostly port scans; the choice was not re-run on the regenerated captures.)
 Validation macro-F1 / three-mission AUC, training wall time (2 shared cores, load ~2-3):
   60 epochs, no step budget         not run: ~25 s an epoch here, over 25 min
   max_steps 2000 (28 epochs)        0.807 / 0.9993   728 s
