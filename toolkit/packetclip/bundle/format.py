@@ -31,6 +31,8 @@ flow metadata (flow bundles only):
                   first flows, an evicted host) is the zero vector in model space, i.e. every byte
                   of its int8 row is input.zero_point; "none": no timestamps/addresses in the data,
                   every window is padding plus the flow itself
+  context         windowed bundles: {"hosts": N, "table_bytes": B}, the device's host table the
+                  student was sized with (distill --hosts; `packetclip build` uses N unless --hosts)
   transform       {"kind": "signed_log1p_standardize", "mean": [...], "std": [...], "clip": float}
                   x -> clip((sign(x) * log1p(|x|) - mean) / std, -clip, clip), per feature, with
                   NaN and +-inf read as 0 (packetclip.data.prep.apply_transform)

@@ -298,7 +298,9 @@ class Session:
         last_progress, recoveries = time.monotonic(), 0
         while b.done < len(jobs):
             batch = bytearray()
-            while b.pending and len(b.outst) < window:
+            while b.pending and len(b.outst) < window and (not stateful or b.pending[0][0] < b.oldest_open() + window):
+                # stateful (FLOW): never more than `window` flows past the oldest unanswered one, so a
+                # FLOW resent after a lost reply is still in the device's replay buffer
                 j, k = b.pending.popleft()
                 seq = self._next_seq()
                 batch += P.encode_frame(jobs[j][k][0], seq, jobs[j][k][1])
@@ -499,6 +501,7 @@ class Session:
         frames = [(j, k) for j in restart for k in range(b.acked.get(j, -1) + 1, len(b.jobs[j]))]
         b.pending = deque(frames + [(j, k) for j, k in b.pending if j not in again])
 
+
 class _Batch:
     """The state of one pipelined run: jobs (lists of (type, body) frames), what is pending,
     outstanding (seq -> (job, frame)), started but unfinished, and the results."""
@@ -510,7 +513,14 @@ class _Batch:
         self.outst, self.started, self.retries, self.acked, self.done = {}, set(), {}, {}, 0
         self.failed = set()       # jobs the device refused (BAD_OFFSET/NOT_LOADED) since the last recovery
         self.stateful = False
+        self._open = 0            # every job before this one is done
         self._wire = {}
+
+    def oldest_open(self):
+        """The first job without a result."""
+        while self._open < len(self.results) and self.results[self._open] is not None:
+            self._open += 1
+        return self._open
 
     def wire_len(self, j, k):
         key = (j, k)
