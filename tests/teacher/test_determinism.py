@@ -1,6 +1,5 @@
 """Same seed -> same metrics and the same weights' outputs; Ctrl-C keeps the last checkpoint."""
 
-import json
 
 import numpy as np
 import pytest
