@@ -23,7 +23,7 @@ def _flash(board, build):
 def _stop(proc):
     proc.send_signal(signal.SIGINT)
     try:
-        rc = proc.wait(10)
+        rc = proc.wait(60)   # generous: a loaded CI machine
     finally:
         if proc.poll() is None:
             proc.kill()

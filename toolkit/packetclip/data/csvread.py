@@ -72,7 +72,10 @@ def split_header(text, path):
     line = line.lstrip("\ufeff").rstrip("\r")
     if not line.strip():
         raise PacketclipError(f"{path}: line 1 is empty; the first line must be the CSV header")
-    fields = next(csv.reader([line]))
+    try:
+        fields = next(csv.reader([line]))
+    except csv.Error as exc:
+        raise PacketclipError(f"{path}: line 1 is not a CSV header ({exc}); give a flow CSV") from None
     return [h.strip() for h in fields], rest
 
 
@@ -128,7 +131,14 @@ def _python_parse(text, layout, first_line, drop_bad_rows, bad):
     ncols = len(layout.header)
     rows = []
     line_no = first_line - 1
-    for fields in csv.reader(io.StringIO(text)):
+    reader = csv.reader(io.StringIO(text))
+    while True:
+        try:
+            fields = next(reader, None)
+        except csv.Error as exc:          # e.g. a lone carriage return inside a row
+            raise PacketclipError(f"{layout.path}: line {line_no + 1} is not a CSV row ({exc}); fix the row") from None
+        if fields is None:
+            break
         line_no += 1
         if not fields or (len(fields) == 1 and not fields[0].strip()):
             continue

@@ -138,7 +138,8 @@ KNOWN = ("scale_product_rounding",)   # causes where the device matches TFLM's k
 
 
 def conform(board, bundle_dir, data=None, port=None, out=None, limit=None, window=16, firmware=None,
-            timeout=2.0, link_baud=None, log=print, progress=None, build=True, inputs=None, debug_limit=DEBUG_LIMIT):
+            timeout=2.0, link_baud=None, log=print, progress=None, build=True, inputs=None, debug_limit=DEBUG_LIMIT,
+            give_up_s=30.0):
     """Run the conformance test; returns the results dict (also written to OUT/results.json).
 
     A windowed flow bundle on a device with a host table (INFO record 3) gets every flow of the
@@ -159,7 +160,7 @@ def conform(board, bundle_dir, data=None, port=None, out=None, limit=None, windo
 
     with connect(board, port, firmware, bundle_dir, build=build, log=log) as link:
         baud = link_baud if link_baud is not None else (link.baud if link.rate_limited else 0)
-        with Session.open(link.url, baud=board.baud or 115200, timeout=timeout,
+        with Session.open(link.url, baud=board.baud or 115200, timeout=timeout, give_up_s=give_up_s,
                           link_bps=(baud / 10.0 if baud else None)) as s:
             boot = s.wait_boot(0.5 if link.emulator is not None else 2.0)
             info = s.hello()

@@ -129,8 +129,21 @@ class Session:
 
     # -- bytes ---------------------------------------------------------------------------
     def _write(self, data):
-        self.ser.write(data)
+        try:
+            self.ser.write(data)
+        except OSError as exc:   # pyserial's SerialException is an OSError
+            raise LinkLost(f"the link closed while sending ({exc}); check that the device is connected "
+                           "and that nothing else holds the port") from None
         self.link.tx_bytes += len(data)
+
+    def _silence(self):
+        """Why the device may not be answering, from what arrived (for a give-up message)."""
+        if self._deframer.discarded:
+            return (f"; it sent {self._deframer.discarded:,} bytes that were no frame (wrong baud rate, "
+                    "or not packetclip firmware?)")
+        if self.link.rx_bad:
+            return f"; {self.link.rx_bad} damaged replies"
+        return "" if self.link.rx_bytes else "; nothing at all came back"
 
     def _next_seq(self):
         """The next seq (1..255, never 0), counted as one frame sent at this moment."""
@@ -147,7 +160,11 @@ class Session:
             return out
         deadline = time.monotonic() + wait
         while True:
-            data = self.ser.read(65536)
+            try:
+                data = self.ser.read(65536)
+            except OSError as exc:
+                raise LinkLost(f"the device closed the link ({exc}); check the cable or the emulator, "
+                               "then run again") from None
             if data:
                 self.link.rx_bytes += len(data)
                 chunks = self._deframer.feed(data)
@@ -204,6 +221,8 @@ class Session:
                               "update the firmware (packetclip build + flash) or packetclip")
         if self.info is None:
             self.info = info
+            # the longest legal reply: a RESULT of this model (plus its headers) or an INFO
+            self._deframer.max_chunk = P.max_encoded_len(max(info.output_bytes, 0) + 4096)
         elif (info.model_sha256, info.input_shape, info.output_shape) != (self.info.model_sha256, self.info.input_shape, self.info.output_shape):
             raise DeviceError(f"the device came back with a different model ({info.model_sha256[:12]}..., was {self.info.model_sha256[:12]}...); "
                               "it was reflashed mid-run: run again")
@@ -296,6 +315,7 @@ class Session:
         b = _Batch(jobs, parse, progress)
         b.stateful = stateful
         last_progress, recoveries = time.monotonic(), 0
+        last_done, done = last_progress, 0
         while b.done < len(jobs):
             batch = bytearray()
             while b.pending and len(b.outst) < window and (not stateful or b.pending[0][0] < b.oldest_open() + window):
@@ -326,6 +346,11 @@ class Session:
                     time.monotonic() - last_progress > self._round_timeout(sum(b.wire_len(*v) for v in b.outst.values())):
                 self.link.timeouts += 1
                 trouble = "timeout"
+            if b.done != done:
+                last_done, done = time.monotonic(), b.done
+            elif time.monotonic() - last_done > self.give_up_s:   # answers, but none completes a request
+                raise LinkLost(f"no request completed for {self.give_up_s:.0f} s ({b.done} of {len(jobs)} done; "
+                               f"last trouble: {trouble or 'none'}){self._silence()}; check the firmware and the link")
             if trouble and b.done < len(jobs):
                 recoveries += 1
                 if self.max_recoveries is not None and recoveries > self.max_recoveries:
@@ -422,7 +447,7 @@ class Session:
         while True:
             now = time.monotonic()
             if now > give_up:
-                raise LinkLost(f"the device stopped answering ({why}) for {self.give_up_s:.0f} s; "
+                raise LinkLost(f"the device stopped answering ({why}) for {self.give_up_s:.0f} s{self._silence()}; "
                                "check the link, the baud rate and that packetclip firmware runs there")
             if now - last_send > self._round_timeout(300 * (len(outst) + 1)):
                 self.link.timeouts += 1
