@@ -408,9 +408,9 @@ def bundle_cases():
 
 # -- serial peers ---------------------------------------------------------------------------
 def serial_cases():
-    """Every hostile peer against both commands that talk to a board; --give-up 3 keeps each bounded."""
-    verbs = {"monitor": ["monitor", "--board", "host", "--port", "{peer}", "--give-up", "3"],
-             "conform": ["conform", "--board", "host", "--port", "{peer}", "--limit", "5", "--give-up", "3",
+    """Every hostile peer against both commands that talk to a board; --give-up 1 keeps each short."""
+    verbs = {"monitor": ["monitor", "--board", "host", "--port", "{peer}", "--give-up", "1"],
+             "conform": ["conform", "--board", "host", "--port", "{peer}", "--limit", "5", "--give-up", "1",
                          "--out", "{d}/c"]}
     return [Case(f"serial-{b}-{v}", "serial", argv, serve=lambda d, b=b: Peer(b), timeout=40)
             for b in BEHAVIOURS for v, argv in verbs.items()]
