@@ -216,6 +216,8 @@ def csv_cases():
         Case("csv-dialect-bogus", "csv", ["data", "inspect", "{d}/f.csv", "--dialect", "pcapng"], _write("f.csv", text)),
         Case("csv-train-one-class", "csv", ["train", "{d}/f.csv", "--preset", "tiny", "--out", "{d}/r"],
              _write("f.csv", head + "\n" + "\n".join(r for r in rows if r.endswith("BENIGN")) + "\n")),
+        Case("csv-distill-one-class", "csv", ["distill", "--labels-only", "--data", "{d}/f.csv", "--out", "{d}/b"],
+             _write("f.csv", head + "\n" + "\n".join(r for r in rows if r.endswith("BENIGN")) + "\n"), timeout=120),
         Case("csv-train-fifo", "csv", ["train", "{d}/f.csv", "--preset", "tiny", "--out", "{d}/r"],
              lambda d: os.mkfifo(d / "f.csv"), timeout=20),
         Case("csv-split-dev-zero", "csv", ["data", "split", "/dev/zero", "--out", "{d}/s"], timeout=20),
