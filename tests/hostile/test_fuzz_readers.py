@@ -14,3 +14,22 @@ def test_reader_returns_or_refuses_in_one_line(reader):
     assert res["examples"] == EXAMPLES
     if reader != "serial":       # the serial parsers drop bad frames by design
         assert res["refused"] > 0, "the mutations never reached an error path: the seed or the strategy is wrong"
+
+
+# the minimal inputs of what the long budget found, replayed on every run
+FINDINGS = {
+    "csv": (1295, b"\r"),                        # a lone carriage return inside a row: _csv.Error traceback
+    "pcapng": (147, b"\x00\x00\x00\x00\x80"),    # a timestamp past int64 microseconds: OverflowError
+}
+
+
+@pytest.mark.parametrize("reader", sorted(FINDINGS))
+def test_fuzz_findings_stay_fixed(reader):
+    from packetclip.errors import PacketclipError
+
+    make_seed, call = fuzz_readers.targets()[reader]
+    at, data = FINDINGS[reader]
+    b = bytearray(make_seed())
+    b[at:at + len(data)] = data
+    with pytest.raises(PacketclipError):
+        call(bytes(b))

@@ -117,7 +117,11 @@ def _read_pcapng(f, path, stats, allow_truncated):
             _truncated(path, n, stats, allow_truncated)
             return
         n += 1
-        yield int(round(ts * 1_000_000)), bytes(buf)
+        us = ts * 1_000_000
+        if not 0 <= us < 2 ** 62:     # a damaged timestamp or resolution field (also catches NaN)
+            raise PacketclipError(f"{path}: packet {n} has timestamp {ts!r} s, outside any clock's range; "
+                                  f"the capture is damaged: {_FIX}")
+        yield int(round(us)), bytes(buf)
 
 
 def _truncated(path, n, stats, allow_truncated):
