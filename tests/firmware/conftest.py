@@ -37,3 +37,17 @@ def big_core_lib(tmp_path_factory):
     if not _have("cc"):
         pytest.skip("no host C compiler")
     return _core_lib(build_core_lib(tmp_path_factory.mktemp("corelib"), input_bytes=600))
+
+
+# the fake model's output [12] read as 4 logits then an 8-value embedding (zero point 7, as its INFO)
+FAKE_EMBED = {"start": 4, "dim": 8, "zero_point": 7}
+
+
+@pytest.fixture(scope="session")
+def missions_core_lib(tmp_path_factory):
+    """The core for a model with an embedding head: PROTOTYPES and mission scores."""
+    if not _have("cc"):
+        pytest.skip("no host C compiler")
+    defines = (f"PC_MODEL_EMBED_OFFSET={FAKE_EMBED['start']}u", f"PC_MODEL_EMBED_DIM={FAKE_EMBED['dim']}u",
+               f"PC_MODEL_OUTPUT_ZERO_POINT={FAKE_EMBED['zero_point']}")
+    return _core_lib(build_core_lib(tmp_path_factory.mktemp("corelib"), defines=defines))

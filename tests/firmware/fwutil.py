@@ -22,13 +22,15 @@ def fake_expected(X):
     return np.clip((X @ W) >> 6, -128, 127).astype(np.int8)
 
 
-def build_core_lib(out_dir, input_bytes=FAKE_IN):
-    """The core + fake engine + capture hal as a shared library for ctypes."""
-    out = Path(out_dir) / f"libpccore{input_bytes}.so"
+def build_core_lib(out_dir, input_bytes=FAKE_IN, defines=()):
+    """The core + fake engine + capture hal as a shared library for ctypes (`defines`: extra
+    -D options, e.g. an embedding head for the mission prototypes)."""
+    out = Path(out_dir) / f"libpccore{input_bytes}{''.join('-' + d.split('=')[0] for d in defines)}.so"
     src = [*(REPO / "firmware/core").glob("*.c"), FAKE_MODEL / "fake_engine.c", HERE / "c/capture_hal.c"]
     src = [s for s in src if s.name != "main.c"]
     subprocess.run(["cc", "-std=c99", "-O1", "-g", "-Wall", "-Wextra", "-Werror", "-shared", "-fPIC",
-                    f"-DPC_MODEL_INPUT_BYTES={input_bytes}u", f"-I{REPO / 'firmware/include'}", f"-I{FAKE_MODEL}",
+                    f"-DPC_MODEL_INPUT_BYTES={input_bytes}u", *(f"-D{d}" for d in defines),
+                    f"-I{REPO / 'firmware/include'}", f"-I{FAKE_MODEL}",
                     *map(str, src), "-o", str(out)], check=True)
     return out
 

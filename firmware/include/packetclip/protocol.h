@@ -27,7 +27,9 @@ extern "C" {
 #define PC_MSG_LOAD 0x04
 #define PC_MSG_LOADED 0x84
 #define PC_MSG_RUN 0x05
-/* reserved for later versions (docs/protocol.md): 0x06 FLOW -> 0x86, 0x07 PROTOTYPES -> 0x87 */
+/* reserved for later versions (docs/protocol.md): 0x06 FLOW -> 0x86 */
+#define PC_MSG_PROTOTYPES 0x07       /* text-mission prototypes (packetclip/missions.h) */
+#define PC_MSG_PROTOTYPES_REPLY 0x87
 #define PC_MSG_ERROR 0x7F
 
 #define PC_ERR_BAD_CRC 1
@@ -38,12 +40,14 @@ extern "C" {
 #define PC_ERR_ENGINE 6
 #define PC_ERR_BAD_OFFSET 7  /* LOAD outside the input tensor or not where the last one ended */
 #define PC_ERR_NOT_LOADED 8  /* RUN before the whole input was loaded, or for another input (CRC) */
+#define PC_ERR_NO_ROOM 9      /* more prototypes than the device holds (none without an embedding head) */
+#define PC_ERR_WRONG_MODEL 10 /* prototypes made for another model */
 
 /* INFO extension records: (u8 tag, u8 length, value) after the v1 fields. */
 #define PC_INFO_MAX_REQUEST_BODY 1  /* u16: the longest request body this device accepts */
 #define PC_INFO_TENSOR_BYTES 2      /* u32 input_bytes, u32 output_bytes (sent when either > 65535) */
-/* reserved: 3 temporal context (u16 window W, u16 host-table capacity N, u32 table bytes),
- *           4 text-mission prototypes */
+/* reserved: 3 temporal context (u16 window W, u16 host-table capacity N, u32 table bytes) */
+#define PC_INFO_PROTOTYPES 4        /* u8 capacity, u8 dim, u8 count, u8 score bits, sha256[32] */
 
 #define PC_FRAME_OVERHEAD 6u /* type, seq, CRC-32 */
 /* Longest COBS encoding (without the delimiter) of a raw frame of n bytes. */
