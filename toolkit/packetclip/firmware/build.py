@@ -72,16 +72,24 @@ def configure_and_build(board, model_dir, out, engine="aot", dsp=None, tflm_root
     return out / "packetclip.elf", mem
 
 
-def _generate(bundle_dir, out_dir, engine):
+def _generate(bundle_dir, out_dir, engine, missions=None, max_missions=None):
     from packetclip.bundle.format import load_bundle
     from packetclip.codegen import generate
 
-    return generate(load_bundle(bundle_dir), out_dir, engine)
+    bundle = load_bundle(bundle_dir)
+    protos = None
+    if missions is not None:
+        from packetclip.missions.prototypes import load_prototypes
+
+        protos = load_prototypes(missions, bundle)
+    return generate(bundle, out_dir, engine, prototypes=protos, missions_capacity=max_missions)
 
 
-def build_firmware(board, model=None, engine="aot", out=None, dsp=None, tflm_root=None, jobs=2, log=print):
+def build_firmware(board, model=None, engine="aot", out=None, dsp=None, tflm_root=None, jobs=2, log=print,
+                   missions=None, max_missions=None):
     """Generate code for the bundle `model` (default: the packaged bundle), build it for `board`;
-    writes OUT/build.json.
+    writes OUT/build.json. `missions`: a prototypes file (`packetclip mission compile`) compiled
+    in; `max_missions`: room for pushed prototypes (default 16) on a bundle with an embedding head.
 
     Returns the report dict (also in build.json): board, engine, dsp, elf, memory split,
     codegen report. ESP32 boards get an ESP-IDF project instead (not compiled here)."""
@@ -101,7 +109,7 @@ def build_firmware(board, model=None, engine="aot", out=None, dsp=None, tflm_roo
                               "create_tflm_tree.py; TFLM is not in any registry reachable here")
     failed_log = out.with_name(out.name + "-failed.log")
     with atomic_dir(out, "build.json", "firmware build folder") as tmp:
-        codegen_report = _generate(model, tmp / "model", eng.name)
+        codegen_report = _generate(model, tmp / "model", eng.name, missions, max_missions)
         codegen_report["out_dir"] = str(out / "model")
         log(f"generated {eng.name} code for {model} in {out / 'model'}")
         try:
