@@ -7,6 +7,7 @@
 
 #include "packetclip/engine.h"
 #include "packetclip/hal.h"
+#include "packetclip/hosts.h"
 #include "packetclip/missions.h"
 #include "packetclip/protocol.h"
 #include "pc_model_config.h"
@@ -28,17 +29,35 @@
 #define PC_COUNTER_DIV 1u
 #endif
 
+/* Temporal context: a windowed model built with a host table takes one FLOW at a time and
+ * builds its window itself (hosts.c); INFER, LOAD and RUN are then refused (WRONG_MODE). */
+#if defined(PC_MODEL_WINDOW) && defined(PC_HOSTS)
+#if PC_MODEL_WINDOW > 1u && PC_HOSTS > 0u
+#define PC_CONTEXT 1
+#endif
+#endif
+#ifndef PC_CONTEXT
+#define PC_CONTEXT 0
+#endif
+
 #define LOAD_HEADER 4u /* u32 offset */
 #if PC_MODEL_INPUT_BYTES <= PC_RX_CHUNK
-#define PC_INPUT_BODY (PC_MODEL_INPUT_BYTES > LOAD_HEADER + 1u ? PC_MODEL_INPUT_BYTES : LOAD_HEADER + 1u)
+#define PC_TENSOR_REQUEST (PC_MODEL_INPUT_BYTES > LOAD_HEADER + 1u ? PC_MODEL_INPUT_BYTES : LOAD_HEADER + 1u)
 #else
-#define PC_INPUT_BODY PC_RX_CHUNK
+#define PC_TENSOR_REQUEST PC_RX_CHUNK
+#endif
+#if PC_CONTEXT
+#define FLOW_ROW (PC_MODEL_INPUT_BYTES / PC_MODEL_WINDOW)
+#define FLOW_BODY (PC_FLOW_HEADER + FLOW_ROW)
+#define PC_REQUEST_BODY (FLOW_BODY > PC_TENSOR_REQUEST ? FLOW_BODY : PC_TENSOR_REQUEST)
+#else
+#define PC_REQUEST_BODY PC_TENSOR_REQUEST
 #endif
 /* a model with an embedding head also takes PROTOTYPES frames (packetclip/missions.h) */
 #if defined(PC_MODEL_EMBED_DIM) && PC_MODEL_EMBED_DIM > 0u
-#define PC_MAX_REQUEST_BODY (PC_INPUT_BODY > PC_MISSIONS_BODY(PC_MODEL_EMBED_DIM) ? PC_INPUT_BODY : PC_MISSIONS_BODY(PC_MODEL_EMBED_DIM))
+#define PC_MAX_REQUEST_BODY (PC_REQUEST_BODY > PC_MISSIONS_BODY(PC_MODEL_EMBED_DIM) ? PC_REQUEST_BODY : PC_MISSIONS_BODY(PC_MODEL_EMBED_DIM))
 #else
-#define PC_MAX_REQUEST_BODY PC_INPUT_BODY
+#define PC_MAX_REQUEST_BODY PC_REQUEST_BODY
 #endif
 #define RX_ENC_MAX PC_COBS_MAX(PC_FRAME_OVERHEAD + PC_MAX_REQUEST_BODY)
 
@@ -48,6 +67,17 @@ static uint8_t rx_overflow;
 static uint32_t loaded;       /* input bytes written by LOADs since the last INFER/RUN */
 static uint32_t counter_cost; /* counts spent by two back-to-back counter reads */
 static pc_stats_t stats;
+
+#if PC_CONTEXT
+/* The last PC_FLOW_REPLAY FLOW results, so a FLOW resent after its reply was lost is answered
+ * with the result it already had instead of entering the host's history twice. */
+static struct {
+    uint32_t id, delta;
+    uint8_t history;
+    int8_t out[PC_MODEL_OUTPUT_BYTES];
+} replay[PC_FLOW_REPLAY];
+static uint32_t next_flow; /* the only FLOW id the device computes next */
+#endif
 
 const pc_stats_t *pc_core_stats(void) { return &stats; }
 uint32_t pc_core_max_request_body(void) { return PC_MAX_REQUEST_BODY; }
@@ -155,11 +185,6 @@ static void tx_shape(uint8_t rank, const uint16_t *dims)
         tx_u16(dims[i]);
 }
 
-static uint32_t get_u32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
-}
-
 static uint16_t u16_or_max(uint32_t v) { return v > 0xFFFFu ? 0xFFFFu : (uint16_t)v; }
 
 static void tx_missions_record(void)
@@ -198,6 +223,14 @@ static void send_info(uint8_t seq, int records)
         tx_u8(PC_INFO_MAX_REQUEST_BODY);
         tx_u8(2);
         tx_u16((uint16_t)PC_MAX_REQUEST_BODY);
+        if (pc_hosts_capacity() > 0) {
+            tx_u8(PC_INFO_TEMPORAL);
+            tx_u8(10);
+            tx_u16(pc_hosts_window());
+            tx_u16(pc_hosts_capacity());
+            tx_u32(pc_hosts_table_bytes());
+            tx_u16((uint16_t)PC_FLOW_REPLAY);
+        }
         if (m->input_bytes > 0xFFFFu || m->output_bytes > 0xFFFFu) {
             tx_u8(PC_INFO_TENSOR_BYTES);
             tx_u8(8);
@@ -212,13 +245,36 @@ static void send_info(uint8_t seq, int records)
 
 static void send_stats(uint8_t seq)
 {
-    const uint32_t s[7] = {stats.rx_frames, stats.rx_bad_crc, stats.rx_bad_frame, stats.rx_too_long,
-                           stats.inferences, stats.errors_sent, stats.last_counter_delta};
+    const pc_hosts_stats_t *h = pc_hosts_stats();
+    const uint32_t s[13] = {stats.rx_frames, stats.rx_bad_crc, stats.rx_bad_frame, stats.rx_too_long,
+                            stats.inferences, stats.errors_sent, stats.last_counter_delta,
+                            h->flows, h->hosts_seen, h->evictions, h->out_of_order, h->in_table,
+                            stats.flow_replays};
     int i;
     tx_begin(PC_MSG_STATS_REPLY, seq);
-    for (i = 0; i < 7; i++)
+    for (i = 0; i < 13; i++)
         tx_u32(s[i]);
     tx_end();
+}
+
+/* Invoke on the input tensor, timed; 0 on success, else ERROR ENGINE has been answered. */
+static int invoke(uint8_t seq, uint8_t request_type)
+{
+    uint32_t t0, t1;
+    int rc;
+    loaded = 0; /* the engine may reuse the input tensor's memory: load the next input afresh */
+    t0 = pc_hal_counter();
+    rc = pc_engine_invoke();
+    t1 = pc_hal_counter();
+    if (rc != 0 || pc_engine_output() == NULL) {
+        send_error(seq, PC_ERR_ENGINE, request_type);
+        return -1;
+    }
+    t1 -= t0;
+    t1 = t1 > counter_cost ? t1 - counter_cost : 0;
+    stats.last_counter_delta = t1 * PC_COUNTER_MUL / PC_COUNTER_DIV;
+    stats.inferences++;
+    return 0;
 }
 
 /* The last block of a RESULT while missions are active: u8 K, u8 best, K x i16 scores. */
@@ -230,6 +286,24 @@ static void tx_mission_scores(const int8_t *out)
     tx_u8(best);
     for (k = 0; k < n; k++)
         tx_u16((uint16_t)scores[k]);
+}
+
+/* Invoke and answer RESULT (counter delta + the output tensor [+ the missions block]). */
+static void run(uint8_t seq, uint8_t request_type)
+{
+    if (invoke(seq, request_type) != 0)
+        return;
+    tx_begin(PC_MSG_RESULT, seq);
+    tx_u32(stats.last_counter_delta);
+    tx_put(pc_engine_output(), PC_MODEL_OUTPUT_BYTES);
+    if (pc_missions_count() > 0)
+        tx_mission_scores(pc_engine_output());
+    tx_end();
+}
+
+static uint32_t get_u32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
 }
 
 /* PROTOTYPES: `u8 index, rows` stages rows, `0xFF, u8 K, u32 crc, sha256, model prefix` commits;
@@ -257,30 +331,58 @@ static void prototypes(uint8_t seq, const uint8_t *body, size_t len)
     tx_end();
 }
 
-/* Invoke on the input tensor and answer RESULT (counter delta + the output tensor). */
-static void run(uint8_t seq, uint8_t request_type)
+#if PC_CONTEXT
+static void send_flow_result(uint8_t seq, uint32_t slot)
 {
-    uint32_t t0, t1;
-    int rc;
-    loaded = 0; /* the engine may reuse the input tensor's memory: load the next input afresh */
-    t0 = pc_hal_counter();
-    rc = pc_engine_invoke();
-    t1 = pc_hal_counter();
-    if (rc != 0 || pc_engine_output() == NULL) {
-        send_error(seq, PC_ERR_ENGINE, request_type);
-        return;
-    }
-    t1 -= t0;
-    t1 = t1 > counter_cost ? t1 - counter_cost : 0;
-    stats.last_counter_delta = t1 * PC_COUNTER_MUL / PC_COUNTER_DIV;
-    stats.inferences++;
-    tx_begin(PC_MSG_RESULT, seq);
-    tx_u32(stats.last_counter_delta);
-    tx_put(pc_engine_output(), PC_MODEL_OUTPUT_BYTES);
-    if (pc_missions_count() > 0)
-        tx_mission_scores(pc_engine_output());
+    tx_begin(PC_MSG_FLOW_RESULT, seq);
+    tx_u32(replay[slot].delta);
+    tx_u32(replay[slot].id);
+    tx_u8(replay[slot].history);
+    tx_put(replay[slot].out, PC_MODEL_OUTPUT_BYTES);
     tx_end();
 }
+
+/* FLOW: flows are computed strictly in id order, each exactly once, so a host's history is
+ * the same however the link loses, duplicates or resends frames (docs/protocol.md). */
+static void flow(uint8_t seq, const uint8_t *body, size_t len)
+{
+    uint32_t id, slot;
+    uint64_t start;
+    int8_t *input = pc_engine_input();
+    if (len != FLOW_BODY) {
+        send_error(seq, PC_ERR_BAD_LENGTH, PC_MSG_FLOW);
+        return;
+    }
+    if (input == NULL) {
+        send_error(seq, PC_ERR_ENGINE, PC_MSG_FLOW);
+        return;
+    }
+    id = get_u32(body);
+    slot = id % PC_FLOW_REPLAY;
+    if (id < next_flow) { /* computed before: its reply was lost */
+        if (next_flow - id > PC_FLOW_REPLAY) {
+            send_error(seq, PC_ERR_FLOW_STALE, PC_MSG_FLOW);
+            return;
+        }
+        stats.flow_replays++;
+        send_flow_result(seq, slot);
+        return;
+    }
+    if (id != next_flow) {
+        send_error(seq, PC_ERR_FLOW_GAP, PC_MSG_FLOW);
+        return;
+    }
+    start = (uint64_t)get_u32(body + 8) | ((uint64_t)get_u32(body + 12) << 32);
+    replay[slot].history = pc_hosts_flow(get_u32(body + 4), start, (const int8_t *)(body + PC_FLOW_HEADER), input);
+    if (invoke(seq, PC_MSG_FLOW) != 0)
+        return;
+    replay[slot].id = id;
+    replay[slot].delta = stats.last_counter_delta;
+    memcpy(replay[slot].out, pc_engine_output(), PC_MODEL_OUTPUT_BYTES);
+    next_flow++;
+    send_flow_result(seq, slot);
+}
+#endif
 
 static void dispatch(uint8_t type, uint8_t seq, const uint8_t *body, size_t len)
 {
@@ -302,9 +404,31 @@ static void dispatch(uint8_t type, uint8_t seq, const uint8_t *body, size_t len)
     case PC_MSG_PROTOTYPES:
         prototypes(seq, body, len);
         return;
+    case PC_MSG_FLOW:
+    case PC_MSG_RESET_CONTEXT:
+#if PC_CONTEXT
+        if (type == PC_MSG_FLOW) {
+            flow(seq, body, len);
+        } else if (len != 0) {
+            send_error(seq, PC_ERR_BAD_LENGTH, type);
+        } else {
+            pc_hosts_reset();
+            next_flow = 0;
+            tx_begin(PC_MSG_CONTEXT, seq);
+            tx_u32(next_flow);
+            tx_end();
+        }
+#else
+        send_error(seq, PC_ERR_WRONG_MODE, type); /* a per-flow model keeps no flow history */
+#endif
+        return;
     case PC_MSG_INFER:
     case PC_MSG_LOAD:
     case PC_MSG_RUN:
+        if (PC_CONTEXT) { /* the device builds this model's windows itself: flows come as FLOW */
+            send_error(seq, PC_ERR_WRONG_MODE, type);
+            return;
+        }
         break;
     default:
         send_error(seq, PC_ERR_UNKNOWN_TYPE, type);
@@ -406,7 +530,11 @@ void pc_core_init(void)
     rx_overflow = 0;
     loaded = 0;
     stats = (pc_stats_t){0};
+    pc_hosts_reset();
     pc_missions_init();
+#if PC_CONTEXT
+    next_flow = 0;
+#endif
     for (i = 0; i < 4; i++) {
         a = pc_hal_counter();
         b = pc_hal_counter();

@@ -30,14 +30,14 @@ typedef struct {
     int8_t rows[PAST][ROW];
 } host_t;
 
-static host_t table[PC_HOSTS];
+static host_t pc_hosts_table[PC_HOSTS];
 static uint32_t used, clock_now;
 static uint64_t last_start;
 static pc_hosts_stats_t stats;
 
 uint16_t pc_hosts_capacity(void) { return (uint16_t)PC_HOSTS; }
 uint16_t pc_hosts_window(void) { return (uint16_t)PC_MODEL_WINDOW; }
-uint32_t pc_hosts_table_bytes(void) { return (uint32_t)sizeof table; }
+uint32_t pc_hosts_table_bytes(void) { return (uint32_t)sizeof pc_hosts_table; }
 
 void pc_hosts_reset(void)
 {
@@ -51,22 +51,22 @@ static host_t *find_or_add(uint32_t key)
 {
     uint32_t i, victim = 0;
     for (i = 0; i < used; i++)
-        if (table[i].key == key)
-            return &table[i];
+        if (pc_hosts_table[i].key == key)
+            return &pc_hosts_table[i];
     if (used < PC_HOSTS) {
         victim = used++;
     } else {
         /* ages are differences, so a wrapped clock still orders them */
         for (i = 1; i < used; i++)
-            if ((uint32_t)(clock_now - table[i].seen) > (uint32_t)(clock_now - table[victim].seen))
+            if ((uint32_t)(clock_now - pc_hosts_table[i].seen) > (uint32_t)(clock_now - pc_hosts_table[victim].seen))
                 victim = i;
         stats.evictions++;
     }
     stats.hosts_seen++;
-    table[victim].key = key;
-    table[victim].len = 0;
-    table[victim].head = 0;
-    return &table[victim];
+    pc_hosts_table[victim].key = key;
+    pc_hosts_table[victim].len = 0;
+    pc_hosts_table[victim].head = 0;
+    return &pc_hosts_table[victim];
 }
 
 uint8_t pc_hosts_flow(uint32_t key, uint64_t start_us, const int8_t *row, int8_t *window)

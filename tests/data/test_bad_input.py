@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from packetclip.data import FEATURES, load_flows
-from packetclip.data.schema import COLUMNS
+from packetclip.data.dialects import COLUMNS
 from packetclip.errors import PacketclipError
 
 
@@ -62,7 +62,7 @@ def test_unknown_dialect_lists_the_three(tmp_path):
     with pytest.raises(PacketclipError) as e:
         load_flows(p)
     msg = str(e.value)
-    assert "other.csv" in msg and "cicids2017, aciiot, cicflowmeter" in msg and "--dialect" in msg
+    assert "other.csv" in msg and "cicids2017, cicids2018, aciiot, cicflowmeter" in msg and "--dialect" in msg
 
 
 def test_non_numeric_cell_names_line_and_column(tmp_path):
@@ -115,7 +115,7 @@ def test_cli_errors_exit_2_one_line_no_output(tmp_path):
     assert res.returncode == 0 and '"Alien": 4' in res.stdout
     other = tmp_path / "o.csv"
     other.write_text("a,b,Label\n1,2,x\n")
-    assert_one_line_error(cli("data", "inspect", other), "cicids2017, aciiot, cicflowmeter", "--dialect")
+    assert_one_line_error(cli("data", "inspect", other), "cicids2017, cicids2018, aciiot, cicflowmeter", "--dialect")
     cyc = tmp_path / "cycle.yaml"
     cyc.write_text("tactics:\n  - {id: a, parent: b}\n  - {id: b, parent: a}\n")
     assert_one_line_error(cli("kg", "check", cyc), "cycle.yaml", "cycle")

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from packetclip.data import FEATURES, load_flows
-from packetclip.data.schema import COLUMNS
+from packetclip.data.dialects import COLUMNS
 from packetclip.errors import PacketclipError
 
 ACI_META = ["Flow ID", "Src IP", "Src Port", "Dst IP", "Dst Port", "Protocol", "Timestamp"]
@@ -75,11 +75,14 @@ def test_cicflowmeter_dialect_and_override(tmp_path):
     meta = (["src_ip", "dst_ip", "src_port", "dst_port", "protocol", "timestamp"],
             [("1.1.1.1", "2.2.2.2", 1, 22, 6, "2024-01-02 03:04:05"), ("1.1.1.2", "2.2.2.2", 2, 22, 6, "2024-01-02 03:04:09")])
     p = write_csv(tmp_path / "py.csv", "cicflowmeter", rows, ["SSH-Patator", "Port Scan"], meta=meta)
-    t = load_flows(p)
-    assert t.dialect == "cicflowmeter"
+    # two flows cannot tell the unit, and cicflowmeter changed it between versions: declare it
+    with pytest.raises(PacketclipError, match=r"py\.csv: cannot tell the unit of the time columns.*--time-unit"):
+        load_flows(p)
+    t = load_flows(p, time_unit="us")
+    assert t.dialect == "cicflowmeter" and t.report.time_unit == "microseconds"
     np.testing.assert_array_equal(t.X, np.array(rows))
     assert np.diff(t.meta["timestamp"]).tolist() == [4.0]
-    assert load_flows(p, dialect="cicflowmeter").labels.tolist() == ["brute_force", "port_scan"]
+    assert load_flows(p, dialect="cicflowmeter", time_unit="s").labels.tolist() == ["brute_force", "port_scan"]
     with pytest.raises(PacketclipError, match="lacks aciiot column"):
         load_flows(p, dialect="aciiot")
 

@@ -31,6 +31,5 @@ def golden(bundle_dir):
     from packetclip.device.conform import test_inputs
 
     b = load_bundle(bundle_dir)
-    Xw, _, _, _ = test_inputs(b, limit=400)
-    Q = b.quantize_input(Xw).reshape(len(Xw), -1)
+    Q = test_inputs(b, limit=400)[0]
     return b, Q, np.asarray(run_tflm(b.tflite, Q)).reshape(len(Q), -1).astype(np.int8)

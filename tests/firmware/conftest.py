@@ -4,7 +4,7 @@ import ctypes
 import shutil
 
 import pytest
-from fwutil import build_core_lib
+from fwutil import FLOW_HOSTS, FLOW_WINDOW, FLOW_ZP, build_core_lib
 
 
 def _have(*tools):
@@ -37,6 +37,15 @@ def big_core_lib(tmp_path_factory):
     if not _have("cc"):
         pytest.skip("no host C compiler")
     return _core_lib(build_core_lib(tmp_path_factory.mktemp("corelib"), input_bytes=600))
+
+
+@pytest.fixture(scope="session")
+def flow_core_lib(tmp_path_factory):
+    """The core for a windowed model (40-byte input = 4 flows of 10 bytes) with a 3-host table."""
+    if not _have("cc"):
+        pytest.skip("no host C compiler")
+    return _core_lib(build_core_lib(tmp_path_factory.mktemp("corelib"), defines=(
+        f"PC_MODEL_WINDOW={FLOW_WINDOW}u", f"PC_HOSTS={FLOW_HOSTS}u", f"PC_MODEL_INPUT_ZERO_POINT=({FLOW_ZP})")))
 
 
 # the fake model's output [12] read as 4 logits then an 8-value embedding (zero point 7, as its INFO)

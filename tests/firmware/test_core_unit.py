@@ -89,7 +89,8 @@ def test_errors_and_resync(core_lib):
                    (E, 4, bytes([4, 0x55])), (E, 5, bytes([5, 2])), (E, 6, bytes([5, 1])), (E, 8, bytes([6, 2]))]
     stats = p.parse_stats(frames[-1].body)
     assert stats == {"rx_frames": 9, "rx_bad_crc": 1, "rx_bad_frame": 2, "rx_too_long": 1,
-                     "inferences": 0, "errors_sent": 8, "last_counter_delta": 0}
+                     "inferences": 0, "errors_sent": 8, "last_counter_delta": 0, "flows": 0, "hosts_seen": 0,
+                     "evictions": 0, "out_of_order": 0, "hosts_in_table": 0, "flow_replays": 0}
 
 
 def test_longest_legal_frame_is_accepted(core_lib):

@@ -121,6 +121,6 @@ def test_result_stats_error():
     assert p.parse_result(p.pack_result(1234, b"\x01\xff"), output_bytes=2) == (1234, b"\x01\xff")
     with pytest.raises(p.FrameError):
         p.parse_result(b"\x00\x00\x00\x00\x01", output_bytes=2)
-    s = dict(zip(p.STATS_FIELDS, range(1, 8), strict=True))
+    s = dict(zip(p.STATS_FIELDS, range(1, len(p.STATS_FIELDS) + 1), strict=True))
     assert p.parse_stats(p.pack_stats(s)) == s
     assert p.parse_error(p.pack_error(p.ERR_BAD_LENGTH, p.INFER)) == (5, 2)

@@ -4,19 +4,6 @@ import dataclasses
 
 import numpy as np
 
-from packetclip.teacher.temporal import build_windows
-
-
-def test_windows_follow_host_and_time():
-    meta = {"src_ip": np.array(["a", "b", "a", "a", "b"]), "timestamp": np.array([5.0, 1.0, 1.0, 3.0, 2.0])}
-    w = build_windows(meta, 5, 3)
-    # host a in time order: rows 2 (t=1), 3 (t=3), 0 (t=5); host b: 1 (t=1), 4 (t=2)
-    assert w[0].tolist() == [2, 3, 0]
-    assert w[3].tolist() == [-1, 2, 3]
-    assert w[4].tolist() == [-1, 1, 4]
-    assert w[1].tolist() == [-1, -1, 1]
-    assert build_windows({}, 5, 3)[:, :2].max() == -1  # no meta: each flow alone
-
 
 def test_teacher_uses_windows_when_meta_exists(tmp_path):
     from packetclip.data import load_flows
@@ -34,3 +21,14 @@ def test_teacher_uses_windows_when_meta_exists(tmp_path):
     out = teacher.predict(t.X[:50], {k: (None if v is None else v[:50]) for k, v in meta.items()})
     assert out["class_logits"].shape == (50, len(teacher.labels))
     assert np.isfinite(out["class_logits"]).all()
+
+
+def test_step_budget_caps_epochs_on_big_captures():
+    from packetclip.teacher.config import resolve
+    from packetclip.teacher.trainer import _step_budget
+
+    cfg = resolve("full")
+    assert _step_budget(cfg, 3000) == cfg  # the CIC sample: 60 epochs of 12 steps, under the budget
+    big = _step_budget(cfg, 25_000)        # 98 steps an epoch
+    assert big["epochs"] == -(-cfg["max_steps"] // 98) < 60 and big["epochs_before_step_budget"] == 60
+    assert 1 <= big["pretrain_epochs"] == round(10 * big["epochs"] / 60)

@@ -1,11 +1,12 @@
 /* libFuzzer target for the frame parser and dispatch (firmware/core), built with
  * ASan + UBSan:
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
- *         -Ifirmware/include -Ifirmware/core/fuzz firmware/core/{cobs,crc32,frame,missions}.c \
+ *         -Ifirmware/include -Ifirmware/core/fuzz firmware/core/{cobs,crc32,frame,hosts,missions}.c \
  *         firmware/core/fuzz/fuzz_frame.c -o fuzz_frame
- * (add -DPC_MODEL_INPUT_BYTES=600u for a model whose input needs LOAD chunks, and
- * -DPC_MODEL_EMBED_OFFSET=4u -DPC_MODEL_EMBED_DIM=8u for one with an embedding head, whose
- * RESULTs carry mission scores once PROTOTYPES were committed).
+ * (add -DPC_MODEL_INPUT_BYTES=600u for a model whose input needs LOAD chunks, or
+ * -DPC_MODEL_WINDOW=4u -DPC_HOSTS=3u for a windowed model fed FLOW by FLOW through a
+ * three-host table, or -DPC_MODEL_EMBED_OFFSET=4u -DPC_MODEL_EMBED_DIM=8u for a model with an
+ * embedding head, whose RESULTs carry mission scores once PROTOTYPES were committed).
  * Each input is a byte stream fed to the parser in pieces whose sizes come from the input.
  * Every reply the firmware writes must be a well-formed frame of a reply type with the right
  * length; the stub engine's tensors are heap blocks of exactly input_bytes / output_bytes, so
@@ -54,9 +55,19 @@ static void check_reply(uint8_t *frame, size_t len)
             abort();
         break;
     case PC_MSG_STATS_REPLY:
-        if (n != 6 + 28)
+        if (n != 6 + 52)
             abort();
         break;
+#if defined(PC_HOSTS) && PC_HOSTS > 0
+    case PC_MSG_FLOW_RESULT:
+        if ((size_t)n != 6u + 9u + PC_MODEL_OUTPUT_BYTES || frame[10] >= PC_MODEL_WINDOW)
+            abort();
+        break;
+    case PC_MSG_CONTEXT:
+        if (n != 6 + 4)
+            abort();
+        break;
+#endif
     case PC_MSG_LOADED: {
         uint32_t loaded = (uint32_t)frame[2] | ((uint32_t)frame[3] << 8) | ((uint32_t)frame[4] << 16) |
                           ((uint32_t)frame[5] << 24);

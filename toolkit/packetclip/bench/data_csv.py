@@ -14,7 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from packetclip.data.schema import COLUMNS, FEATURES
+from packetclip.data.dialects import COLUMNS
+from packetclip.data.schema import FEATURES
 
 ROWS = 1_000_000
 LABELS = ["Benign", "DNS Flood", "Dictionary Attack", "ICMP Flood", "OS Scan", "Ping Sweep", "Port Scan",

@@ -38,15 +38,14 @@ def export(tflite, keras, labels, features, transform, data, generic, out):
         if data is None:
             raise PacketclipError("--keras: give --data FLOWS.csv for the int8 calibration (representative dataset)")
         from packetclip.bundle.export import _transform
-        from packetclip.bundle.format import Bundle
         from packetclip.bundle.verify import feature_matrix
-        from packetclip.data import FEATURES, load_flows
+        from packetclip.data import FEATURES, load_flows, prep
 
         table = load_flows(path=data)
         feats = features.split(",") if features else list(FEATURES)
         X = feature_matrix(table, feats, data)
         t = _transform(transform, len(feats))
-        Z = Bundle(Path("."), {"transform": t, "window": 1}, b"").transform(X)
+        Z = prep.apply_transform(t, X)
         with tempfile.TemporaryDirectory() as tmp:
             p = Path(tmp) / "model.tflite"
             p.write_bytes(keras_to_tflite(keras, Z[:500]))

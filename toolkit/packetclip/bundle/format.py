@@ -22,9 +22,18 @@ model.json keys, every bundle:
 
 flow metadata (flow bundles only):
   features        canonical feature names, in input order for one flow
-  window          flows per input (1 for a single-flow model); the input is [window, features] row-major
+  window          flows per input (1 for a single-flow model); the input is [window, features] row-major:
+                  the flow's source host's previous window-1 flows, oldest first, then the flow
+  window_context  {"kind": "host_time" | "none" | "single_flow", "padding": ...}: how windows were built
+                  (packetclip.data.prep, docs/data.md): flows in stream order (start time, then
+                  arrival); host key = zlib.crc32 of the UTF-8 source address in canonical text
+                  (Python ipaddress' .compressed when it parses); a missing predecessor (a host's
+                  first flows, an evicted host) is the zero vector in model space, i.e. every byte
+                  of its int8 row is input.zero_point; "none": no timestamps/addresses in the data,
+                  every window is padding plus the flow itself
   transform       {"kind": "signed_log1p_standardize", "mean": [...], "std": [...], "clip": float}
-                  x -> clip((sign(x) * log1p(|x|) - mean) / std, -clip, clip), per feature
+                  x -> clip((sign(x) * log1p(|x|) - mean) / std, -clip, clip), per feature, with
+                  NaN and +-inf read as 0 (packetclip.data.prep.apply_transform)
   heads           {"classes": [start, stop], "missions": [start, stop] | null,
                    "embedding": [start, stop] | null}: slices of the flattened output (logits)
   labels          class names, in output order
@@ -40,6 +49,7 @@ from pathlib import Path
 
 import numpy as np
 
+from packetclip.data import prep
 from packetclip.errors import PacketclipError
 from packetclip.fsutil import atomic_dir
 
@@ -76,24 +86,31 @@ class Bundle:
     def output_shape(self):
         return tuple(self.meta["output"]["shape"])
 
-    def transform(self, X):
-        """Canonical feature values [n, window*features] (float) -> model space (float32)."""
-        t = self.meta["transform"]
-        X = np.asarray(X, dtype=np.float64)
-        mean = np.tile(np.asarray(t["mean"], np.float64), self.meta["window"])
-        std = np.tile(np.asarray(t["std"], np.float64), self.meta["window"])
-        Z = (np.sign(X) * np.log1p(np.abs(X)) - mean) / std
-        clip = t.get("clip")
-        if clip:
-            Z = np.clip(Z, -clip, clip)
-        return Z.astype(np.float32)
+    @property
+    def window(self):
+        return int(self.meta["window"])
 
-    def quantize_input(self, X):
-        """Canonical features [n, window*features] -> int8 inputs [n, *input_shape[1:]]."""
+    def transform(self, X):
+        """Canonical features [..., features] -> model space float32 (packetclip.data.prep)."""
+        return prep.apply_transform(self.meta["transform"], X)
+
+    def prepare(self, X, meta=None, capacity=None):
+        """Canonical flows [n, features] + meta (src_ip, timestamp) -> prep.Prepared windows."""
+        return prep.prepare(X, meta, self.meta["transform"], self.window, capacity)
+
+    def quantize(self, Zw):
+        """Model-space windows [n, window, features] -> int8 inputs [n, *input_shape[1:]]."""
         q = self.meta["input"]
-        Z = self.transform(X)
-        Q = np.round(Z / q["scale"]) + q["zero_point"]
-        return np.clip(Q, -128, 127).astype(np.int8).reshape((len(Z),) + self.input_shape[1:])
+        return prep.quantize(Zw, q["scale"], q["zero_point"]).reshape((len(Zw),) + self.input_shape[1:])
+
+    def inputs(self, X, meta=None, rows=None):
+        """Canonical flows (+ meta) -> int8 inputs of `rows` (all when None), windows over all of X."""
+        return self.quantize(self.prepare(X, meta).windows(rows))
+
+    @property
+    def pad_int8(self):
+        """The int8 value of every byte of a padding row (model-space zero)."""
+        return int(self.meta["input"]["zero_point"])
 
     def dequantize_output(self, Q):
         q = self.meta["output"]

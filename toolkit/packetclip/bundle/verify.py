@@ -9,7 +9,6 @@ import numpy as np
 
 from packetclip.bundle.checks import check_bundle_meta, check_tflite
 from packetclip.bundle.format import load_bundle
-from packetclip.bundle.windows import build_windows, window_rows
 from packetclip.errors import PacketclipError
 from packetclip.metrics import classification_metrics, softmax
 
@@ -48,9 +47,8 @@ def summary(m):
             "mission_auc": {k: (None if v["auc"] is None else round(v["auc"], 6)) for k, v in m["per_mission"].items()}}
 
 
-def evaluate_bundle(bundle, Xw, y_true):
-    """Canonical windows [n, window*features] + true labels -> (metrics, int8 outputs)."""
-    Q = bundle.quantize_input(Xw)
+def evaluate_bundle(bundle, Q, y_true):
+    """int8 inputs [n, *input_shape[1:]] + true labels -> (metrics, int8 outputs)."""
     Qout = run_tflm(bundle.tflite, Q)
     cls, mis, _ = outputs_to_scores(bundle, Qout)
     return score(bundle.meta, y_true, cls, mis), Qout
@@ -73,8 +71,8 @@ def verify_bundle(path, data=None, dialect=None, log=print):
         out = run_tflm(bundle.tflite, Q)
         log(f"generic bundle: TFLM runs it ({len(Q)} random inputs -> outputs of {out.shape[1]} values); no flow metrics")
         return {"bundle": str(bundle.path), "sha256": bundle.sha256, "checks": s, "arena_bytes": arena, "kind": "generic"}
-    Xw, y, where_data = _eval_rows(bundle, data, dialect)
-    m, _ = evaluate_bundle(bundle, Xw, y)
+    Q, y, where_data = _eval_rows(bundle, data, dialect)
+    m, _ = evaluate_bundle(bundle, Q, y)
     out = {"bundle": str(bundle.path), "sha256": bundle.sha256, "checks": s, "arena_bytes": arena,
            "data": where_data, "tflm": summary(m)}
     log(f"TFLM int8 on {where_data} ({m['n']} rows): macro-F1 {m['macro_f1']:.4f}, accuracy {m['accuracy']:.4f}, "
@@ -92,11 +90,9 @@ def feature_matrix(table, features, where):
     return table.X[:, [index[f] for f in features]]
 
 
-def bundle_windows(meta, table, rows, where):
-    """Canonical inputs [len(rows), window*features] for the given table rows."""
-    X = feature_matrix(table, meta["features"], where)
-    idx = window_rows(table.meta, len(X), int(meta["window"]))[rows]
-    return build_windows(X, idx)
+def bundle_inputs(bundle, table, rows, where):
+    """int8 inputs of the given table rows; windows are built over the whole table (prep)."""
+    return bundle.inputs(feature_matrix(table, bundle.meta["features"], where), table.meta, rows)
 
 
 def _eval_rows(bundle, data, dialect):
@@ -115,4 +111,4 @@ def _eval_rows(bundle, data, dialect):
         sp = d["split"]
         rows = np.asarray(split_indices(table, kind=sp["kind"], test=sp["test"], val=sp.get("val", 0.0), seed=sp["seed"])["test"])
         where = f"{d.get('source', d.get('path'))} test split ({sp['kind']}, test={sp['test']}, seed={sp['seed']})"
-    return bundle_windows(meta, table, rows, where), np.asarray(table.labels)[rows], where
+    return bundle_inputs(bundle, table, rows, where), np.asarray(table.labels)[rows], where

@@ -63,7 +63,7 @@ def _io(g, ti, where, role):
     return t
 
 
-def _config_header(g, sha, name, engine, arena, tflm_arena=None):
+def _config_header(g, sha, name, engine, arena, tflm_arena=None, window=1):
     ti = _io(g, g.inputs[0], name, "input")
     to = _io(g, g.outputs[0], name, "output")
     dims = lambda t: "{" + ", ".join(str(d) for d in (list(t.shape) + [0] * 4)[:4]) + "}"  # noqa: E731
@@ -83,7 +83,8 @@ def _config_header(g, sha, name, engine, arena, tflm_arena=None):
              f"#define PC_MODEL_OUTPUT_SCALE {c_float(to.scale[0])}",
              f"#define PC_MODEL_OUTPUT_ZERO_POINT ({int(to.zero_point[0]) if len(to.zero_point) else 0})",
              "#define PC_MODEL_SHA256 {" + ", ".join(f"0x{b:02x}" for b in bytes.fromhex(sha)) + "}",
-             f"#define PC_MODEL_ARENA_BYTES {arena}"]
+             f"#define PC_MODEL_ARENA_BYTES {arena}",
+             f"#define PC_MODEL_WINDOW {int(window)}u  /* flows per input, rows of PC_MODEL_INPUT_BYTES / PC_MODEL_WINDOW */"]
     if tflm_arena is not None:
         lines.append(f"#define PC_TFLM_ARENA_BYTES {tflm_arena}")
     lines += ["", "#endif", ""]
@@ -140,17 +141,17 @@ def _tflm_sources(g, data, name):
     return {"pc_model_data.h": hdr, "pc_model_data.cc": cc, "tflm_ops.h": ops_h, "pc_model_info.c": info}, ops
 
 
-def aot_files(g, data, sha, name, arena_probe=None):
+def aot_files(g, data, sha, name, arena_probe=None, window=1):
     """Engine aot: config header + pc_model.c (weights, kernel parameters, arena, invoke)."""
     low = aot.lower(g, where=name)
-    files = {"pc_model_config.h": _config_header(g, sha, name, get_engine("aot"), low.arena_bytes),
+    files = {"pc_model_config.h": _config_header(g, sha, name, get_engine("aot"), low.arena_bytes, window=window),
              "pc_model.c": _aot_source(g, sha, name, low)}
     return files, dict(arena_bytes=low.arena_bytes, activation_peak_bytes=low.arena_bytes,
                        activation_sum_bytes=low.sum_bytes, buffers=low.buffers, macs=low.macs,
                        weight_bytes=low.weight_bytes, **low.io)
 
 
-def tflm_files(g, data, sha, name, arena_probe=None):
+def tflm_files(g, data, sha, name, arena_probe=None, window=1):
     """Engine tflm: the model array, the op resolver and the arena size (probed on the host)."""
     files, ops = _tflm_sources(g, data, name)
     if arena_probe is None:
@@ -158,7 +159,7 @@ def tflm_files(g, data, sha, name, arena_probe=None):
 
         arena_probe = probe_arena(data)
     arena = tflm_arena_margin(int(arena_probe))
-    files["pc_model_config.h"] = _config_header(g, sha, name, get_engine("tflm"), arena, tflm_arena=arena)
+    files["pc_model_config.h"] = _config_header(g, sha, name, get_engine("tflm"), arena, tflm_arena=arena, window=window)
     return files, dict(arena_bytes=arena, arena_probed_bytes=int(arena_probe), tflm_ops=ops, model_bytes=len(data))
 
 
@@ -186,14 +187,15 @@ def mission_files(embedding, prototypes=None, capacity=None):
     return lines, {"pc_missions_builtin.c": src}, facts
 
 
-def generate_tflite(data, out_dir, engine="aot", name="model.tflite", arena_probe=None, missions=None):
+def generate_tflite(data, out_dir, engine="aot", name="model.tflite", arena_probe=None, window=1, missions=None):
     """Generate C for .tflite bytes into out_dir (replaced atomically). Returns the report dict.
-    missions: mission_files(...) of the bundle, or None."""
+    `window`: flows per input of a windowed flow model (the firmware's host table keeps W-1 rows);
+    `missions`: mission_files(...) of a bundle with an embedding head, or None."""
     eng = get_engine(engine)
     data = bytes(data)
     g = parse_tflite(data, where=name)
     sha = hashlib.sha256(data).hexdigest()
-    files, facts = eng.files(g, data, sha, name, arena_probe=arena_probe)
+    files, facts = eng.files(g, data, sha, name, arena_probe=arena_probe, window=window)
     if missions is not None:
         lines, extra, more = missions
         head = files["pc_model_config.h"]
@@ -232,5 +234,6 @@ def generate(bundle, out_dir, engine="aot", arena_probe=None, prototypes=None, m
         raise PacketclipError(f"--missions: {prototypes.count} prototypes, the firmware holds {missions_capacity or 16}; "
                               "remove missions or raise --max-missions")
     missions = mission_files(head, prototypes, missions_capacity) if head else None
-    return generate_tflite(b.tflite, out_dir, engine, name=name, arena_probe=arena_probe, missions=missions)
+    return generate_tflite(b.tflite, out_dir, engine, name=name, arena_probe=arena_probe,
+                           window=b.meta.get("window", 1) if b.is_flow else 1, missions=missions)
 

@@ -6,17 +6,21 @@ from pathlib import Path
 
 import click
 
+from packetclip.data.dialects import NAMES as DIALECT_NAMES
+from packetclip.data.dialects import TIME_UNITS
 from packetclip.data.label_cli import label as label_command
 from packetclip.data.pcap_cli import flows as flows_command
 from packetclip.data.text_cli import text as text_command
 from packetclip.errors import PacketclipError
 
-DIALECT_CHOICE = click.Choice(["cicids2017", "aciiot", "cicflowmeter"])
+DIALECT_CHOICE = click.Choice(DIALECT_NAMES)
 
 
 def _load_options(f):
     opts = [
         click.option("--dialect", type=DIALECT_CHOICE, default=None, help="Column naming (default: detect from the header)."),
+        click.option("--time-unit", type=click.Choice(list(TIME_UNITS)), default=None,
+                     help="Unit of the time columns (default: the dialect's, or read from the values)."),
         click.option("--labels", "labels", multiple=True, type=click.Path(), help="Extra label taxonomy TOML (repeatable)."),
         click.option("--kg", "kg_files", multiple=True, type=click.Path(), help="Extra knowledge-graph YAML (repeatable)."),
         click.option("--strict", is_flag=True, help="Reject labels the taxonomy does not know (default: class 'unknown')."),
@@ -30,7 +34,8 @@ def _load_options(f):
     return f
 
 
-def _load(file, dialect, labels, kg_files, strict, drop_unknown, drop_bad_rows, keep_duplicates, drop_constant):
+def _load(file, dialect, time_unit, labels, kg_files, strict, drop_unknown, drop_bad_rows, keep_duplicates, drop_constant,
+          require_label=True):
     from packetclip.data.flows import load_flows
     from packetclip.data.kg import load_kg
 
@@ -43,9 +48,10 @@ def _load(file, dialect, labels, kg_files, strict, drop_unknown, drop_bad_rows, 
         def progress(pos, bar=bar):
             bar.update(max(0, pos - bar.n))
     try:
-        return load_flows(file, dialect=dialect, strict=strict, kg=load_kg(list(kg_files)), labels=list(labels),
+        return load_flows(file, dialect=dialect, time_unit=time_unit, strict=strict, kg=load_kg(list(kg_files)), labels=list(labels),
                           drop_bad_rows=drop_bad_rows, drop_constant=drop_constant,
-                          drop_duplicates=not keep_duplicates, drop_unknown=drop_unknown, progress=progress)
+                          drop_duplicates=not keep_duplicates, drop_unknown=drop_unknown, require_label=require_label,
+                          progress=progress)
     finally:
         if progress is not None:
             progress.__defaults__[0].close()
@@ -61,8 +67,10 @@ def data():
 @_load_options
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def inspect(file, as_json, **load):
-    """Read FILE (default: the embedded CIC-IDS2017 sample) and report what cleaning did."""
-    t = _load(file, **load)
+    """Read FILE (default: the embedded CIC-IDS2017 sample) and report what cleaning did.
+
+    A file without a label column (a flow meter's raw output) is read too: its flows are 'unknown'."""
+    t = _load(file, require_label=False, **load)
     rep = t.report.to_dict()
     if as_json:
         rep["features"] = t.features

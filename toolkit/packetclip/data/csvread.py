@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from packetclip.data.schema import (ALL_DIALECTS, COLUMNS, DIALECTS, DUPLICATE_COLUMNS, FEATURES,
-                                    LABEL_NAMES, META, META_NUMERIC, norm_name)
+from packetclip.data import dialects
+from packetclip.data.schema import FEATURES, LABEL_NAMES, META_FIELDS, META_NUMERIC, norm_name
 from packetclip.errors import PacketclipError
 
 CHUNK_BYTES = 4 << 20
@@ -75,10 +75,10 @@ def split_header(text, path):
 
 
 class Layout:
-    """Where each canonical field sits in a file's columns, for one dialect."""
+    """Where each canonical field sits in a file's columns, for one dialect (a dialects.Dialect)."""
 
     def __init__(self, path, header, dialect):
-        self.path, self.header, self.dialect = path, header, dialect
+        self.path, self.header, self.dialect = path, header, dialect.name
         index = {}
         self.dropped_columns = []  # (name, why)
         for i, h in enumerate(header):
@@ -87,20 +87,21 @@ class Layout:
                 self.dropped_columns.append((h, f"repeats column {index[k] + 1} '{header[index[k]]}'"))
             else:
                 index[k] = i
-        for dup in DUPLICATE_COLUMNS.get(dialect, []):
+        for dup in dialect.duplicate_columns:
             if norm_name(dup) in index:
                 orig = dup.rsplit(".", 1)[0]
                 self.dropped_columns.append((header[index.pop(norm_name(dup))], f"repeats '{orig}'"))
-        cols = COLUMNS[dialect]
+        cols = dialect.columns
         missing = [cols[f] for f in FEATURES if norm_name(cols[f]) not in index]
         if missing:
             more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
             raise PacketclipError(
-                f"{path}: header lacks {dialect} column(s) {', '.join(repr(m) for m in missing[:5])}{more}; "
-                f"add them or pass the right --dialect ({', '.join(DIALECTS)})")
+                f"{path}: header lacks {dialect.name} column(s) {', '.join(repr(m) for m in missing[:5])}{more}; "
+                f"add them or pass the right --dialect ({', '.join(dialects.NAMES)})")
         self.features = [index[norm_name(cols[f])] for f in FEATURES]
         self.meta = {}
-        for name, spellings in META.items():
+        for name in META_FIELDS:  # the dialect's spelling first, then any other dialect's
+            spellings = [dialect.meta[name]] + [d.meta[name] for d in dialects.DIALECTS.values()]
             for s in spellings:
                 if norm_name(s) in index:
                     self.meta[name] = index[norm_name(s)]
@@ -118,23 +119,6 @@ class Layout:
         fields.sort()
         self.usecols = [i for i, _, _ in fields]
         self.dtype = np.dtype([(n, t) for _, n, t in fields])
-
-
-def detect_dialect(header, path, dialect=None):
-    """The dialect whose feature names the header covers best (or the one asked for)."""
-    keys = {norm_name(h) for h in header}
-    if dialect is not None:
-        if dialect not in ALL_DIALECTS:
-            raise PacketclipError(f"--dialect {dialect}: unknown dialect; use one of {', '.join(DIALECTS)}")
-        return dialect
-    scores = {d: sum(norm_name(COLUMNS[d][f]) in keys for f in FEATURES) for d in ALL_DIALECTS}
-    best = max(scores, key=lambda d: scores[d])
-    if scores[best] < len(FEATURES) // 2:
-        raise PacketclipError(
-            f"{path}: header matches none of the flow dialects {', '.join(DIALECTS)} "
-            f"(best: {best}, {scores[best]} of {len(FEATURES)} feature columns); "
-            f"rename the columns or pass --dialect {'|'.join(DIALECTS)}")
-    return best
 
 
 def _python_parse(text, layout, first_line, drop_bad_rows, bad):

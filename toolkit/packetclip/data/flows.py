@@ -1,6 +1,5 @@
 """load_flows: any supported flow CSV (or the embedded CIC-IDS2017 sample) -> FlowTable."""
 
-import sys
 import warnings
 from dataclasses import dataclass, field
 from importlib import resources
@@ -8,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from packetclip.data import csvread
+from packetclip.data import csvread, dialects
 from packetclip.data.labels import UNKNOWN, load_label_map, map_labels
 from packetclip.data.report import CleaningReport
 from packetclip.data.schema import FEATURES, META_FIELDS, META_NUMERIC, TIME_FEATURES
@@ -62,11 +61,12 @@ def _resolve_kg(kg):
 
 def load_flows(path=None, dialect=None, strict=False, kg=None, labels=None, drop_bad_rows=False,
                drop_constant=False, drop_duplicates=True, drop_unknown=False, require_label=True,
-               chunk_bytes=csvread.CHUNK_BYTES, progress=None):
+               time_unit=None, chunk_bytes=csvread.CHUNK_BYTES, progress=None):
     """Read a flow CSV (plain or gzip) into the canonical FlowTable.
 
-    path None: the embedded CIC-IDS2017 sample. dialect: cicids2017|aciiot|cicflowmeter
-    (None = detect from the header). strict: an unknown label is an error instead of class
+    path None: the embedded CIC-IDS2017 sample. dialect: a name of dialects.DIALECTS (None =
+    detect from the header). time_unit: "s", "ms" or "us" of the file's time columns (None =
+    the dialect's, or read from the values); the table is always microseconds. strict: an unknown label is an error instead of class
     'unknown'. kg: a KnowledgeGraph or extra KG file(s); labels: extra label TOML file(s).
     progress: callable(bytes_read) for progress bars.
     """
@@ -84,16 +84,19 @@ def load_flows(path=None, dialect=None, strict=False, kg=None, labels=None, drop
         if first is None or not first.strip():
             raise PacketclipError(f"{shown}: file is empty; give a CSV with a header line and flow rows")
         header, rest = csvread.split_header(first, shown)
-        dialect = csvread.detect_dialect(header, shown, dialect)
+        dialect = dialects.detect(header, shown, dialect)
+        if time_unit is not None and time_unit not in dialects.TIME_UNITS:
+            raise PacketclipError(f"--time-unit {time_unit}: unknown unit; use one of {', '.join(dialects.TIME_UNITS)}")
         layout = csvread.Layout(shown, header, dialect)
         if layout.label is None and require_label:
             raise PacketclipError(f"{shown}: no label column (looked for 'Label'/'label' in the header); "
                                   "add a Label column naming each flow's class")
-        report = CleaningReport(source=shown, dialect=dialect, meta=sorted(layout.meta, key=META_FIELDS.index),
+        report = CleaningReport(source=shown, dialect=dialect.name, meta=sorted(layout.meta, key=META_FIELDS.index),
                                 dropped_columns=[list(d) for d in layout.dropped_columns],
                                 ignored_columns=layout.ignored_columns)
         hint = _rows_hint(path, first)
-        acc = _Accumulator(layout, report, label_map, graph, strict, drop_bad_rows, drop_unknown, shown, hint)
+        acc = _Accumulator(layout, report, label_map, graph, strict, drop_bad_rows, drop_unknown, shown,
+                           dialect, time_unit, hint)
         bad = {}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # loadtxt's "no data" on blank blocks
@@ -156,8 +159,10 @@ def _tell(f):
 class _Accumulator:
     """Cleans chunk by chunk and keeps only kept rows, so memory stays near the output size."""
 
-    def __init__(self, layout, report, label_map, kg, strict, drop_bad_rows, drop_unknown, shown, hint=0):
+    def __init__(self, layout, report, label_map, kg, strict, drop_bad_rows, drop_unknown, shown, dialect,
+                 time_unit=None, hint=0):
         self.layout, self.report, self.label_map, self.kg = layout, report, label_map, kg
+        self.dialect, self.time_unit = dialect, time_unit
         self.strict, self.drop_bad_rows, self.drop_unknown, self.shown = strict, drop_bad_rows, drop_unknown, shown
         self.X, self.cls, self.hash = _Grow(hint), _Grow(hint), _Grow(hint)
         self.meta = {k: _Grow(hint) for k in layout.meta}
@@ -211,12 +216,17 @@ class _Accumulator:
         for name in self.layout.meta:
             if name == "timestamp":
                 ts, badts = parse_timestamps(arr["timestamp"], self.ts_cache)
+                badts |= np.isnan(ts)  # an empty cell is as unusable as a garbled one
                 if badts.any():
                     r = int(np.flatnonzero(badts)[0])
                     if not self.drop_bad_rows:
+                        cell = str(arr["timestamp"][r]).strip()
+                        # (the block reader turned empty cells into 'nan')
+                        what = f"cannot read {cell!r} as a time" if cell.lower() not in ("", "nan") else "the cell is empty"
                         raise PacketclipError(
-                            f"{self.shown}: line {line + r}, column 'Timestamp': cannot read {str(arr['timestamp'][r])!r} as a time; "
-                            "use ISO 'YYYY-MM-DD HH:MM:SS', 'dd/mm/yyyy hh:mm:ss AM' or epoch seconds, or pass --drop-bad-rows")
+                            f"{self.shown}: line {line + r}, column '{self.layout.header[self.layout.meta['timestamp']]}': {what}; "
+                            f"this dialect writes {self.dialect.timestamps!r} (ISO 'YYYY-MM-DD HH:MM:SS', "
+                            "'d/m/yyyy h:mm[:ss] [AM|PM]' and epoch seconds are read too); fix the cell or pass --drop-bad-rows")
                     rep.add_drop("bad_timestamp", int((badts & keep).sum()))
                     keep &= ~badts
                 meta[name] = ts
@@ -278,6 +288,8 @@ class _Accumulator:
                 meta = {k: v[keep_idx] for k, v in meta.items()}
         _release_free_memory()  # the dedup temporaries, before the label arrays are built
         if len(X):
+            self._time_unit(X)
+        if len(X):
             lo, hi = X.min(axis=0), X.max(axis=0)
             const = [f for f, a, b in zip(features, lo, hi) if a == b]
             rep.constant_columns = const
@@ -301,6 +313,19 @@ class _Accumulator:
         full_meta = {k: meta.get(k) for k in META_FIELDS}
         _release_free_memory()
         return FlowTable(X, features, labels, missions, full_meta, rep, self.layout.dialect, self.shown, kg.version)
+
+
+    def _time_unit(self, X):
+        """Find (or check) the unit of the time columns and convert them to microseconds in place."""
+        f = FEATURES.index
+        detected, evidence = dialects.detect_time_unit(
+            X[:, f("flow_duration")], X[:, f("fwd_packets")] + X[:, f("bwd_packets")], X[:, f("flow_packets_per_s")])
+        unit, how = dialects.resolve_time_unit(self.dialect, self.time_unit, detected, evidence, self.shown)
+        rep = self.report
+        rep.time_unit, rep.time_unit_how, rep.time_unit_evidence = dialects.TIME_UNITS[unit][0], how, evidence
+        factor = dialects.TIME_UNITS[unit][1]
+        if factor != 1.0:
+            X[:, _TIME_IDX] *= factor
 
 
 class _Grow:

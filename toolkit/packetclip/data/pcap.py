@@ -466,8 +466,8 @@ def flow_features(P, n, activity_timeout_us=ACTIVITY_TIMEOUT_US):
     c["fwd_psh_flags"], c["bwd_psh_flags"] = count(PSH, isf), count(PSH, isb)
     c["fwd_urg_flags"], c["bwd_urg_flags"] = count(URG, isf), count(URG, isb)
     for name, mask in (("fin", FIN), ("syn", SYN), ("rst", RST), ("psh", PSH), ("ack", ACK),
-                       ("urg", URG), ("cwe", CWR), ("ece", ECE)):
-        c["cwe_flag_count" if name == "cwe" else f"{name}_flag_cnt"] = count(mask)
+                       ("urg", URG), ("cwr", CWR), ("ece", ECE)):
+        c["cwr_flag_count" if name == "cwr" else f"{name}_flag_cnt"] = count(mask)
 
     # header lengths, segment sizes, windows, data packets
     c["fwd_header_len"] = np.bincount(g[isf], weights=hdr[isf], minlength=n)
@@ -523,7 +523,8 @@ META_COLUMNS = ["src_ip", "dst_ip", "src_port", "dst_port", "protocol", "timesta
 
 def canonical_columns(cols):
     """Rename `read_flows` feature columns to the canonical names, in FEATURES order."""
-    from packetclip.data.schema import COLUMNS, FEATURES
+    from packetclip.data.dialects import COLUMNS
+    from packetclip.data.schema import FEATURES
 
     ours = COLUMNS["cicflowmeter"]  # canonical -> our (cicflowmeter package) name
     return {f: cols[ours[f]] for f in FEATURES}

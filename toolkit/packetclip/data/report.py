@@ -2,6 +2,8 @@
 
 from dataclasses import asdict, dataclass, field
 
+from packetclip.data.schema import TIME_FEATURES
+
 DROP_REASONS = {
     "non_numeric": "non-numeric cell or wrong field count (--drop-bad-rows)",
     "bad_timestamp": "timestamp that could not be parsed (--drop-bad-rows)",
@@ -30,6 +32,10 @@ class CleaningReport:
     constant_columns_dropped: bool = False
     identical_columns: list = field(default_factory=list)  # [[feature, same-as feature]]
     meta: list = field(default_factory=list)               # meta fields present
+    time_unit: str = ""            # unit of the file's time columns (the table holds microseconds)
+    time_unit_how: str = ""        # declared (--time-unit), the dialect's, or detected from the values
+    time_unit_evidence: str = ""   # what the values say
+    time_columns: list = field(default_factory=lambda: list(TIME_FEATURES))
 
     def add_drop(self, reason, n, column=None):
         if n:
@@ -63,6 +69,10 @@ class CleaningReport:
         if self.identical_columns:
             lines.append("identical " + ", ".join(f"{a}={b}" for a, b in self.identical_columns) + " (kept)")
         lines.append(f"meta      {', '.join(self.meta) if self.meta else 'none (no addresses, ports or timestamps)'}")
+        if self.time_unit:
+            conv = "" if self.time_unit == "microseconds" else ", converted to microseconds"
+            lines.append(f"times     {len(self.time_columns)} columns (flow_duration, *_iat_*, active_*, idle_*) in "
+                         f"{self.time_unit}{conv}: {self.time_unit_how}; {self.time_unit_evidence}")
         lines.append("raw labels")
         lines += [f"  {n:>8}  {k}" for k, n in sorted(self.raw_labels.items(), key=lambda kv: -kv[1])]
         lines.append("classes (kept rows)")

@@ -37,11 +37,11 @@ def default_out(board_name):
 
 
 def test_inputs(bundle, data=None, limit=None):
-    """(canonical windows [n, window*features], true labels [n], description) of the test split.
+    """(int8 inputs [n, input bytes], true labels [n], description, rows) of the test split.
 
     The split is the one recorded in model.json (distill's: stratified, seed 0), on the
     bundle's own data or on FILE; `limit` takes a fixed random subset (seed 0), in row order."""
-    from packetclip.bundle.verify import bundle_windows
+    from packetclip.bundle.verify import bundle_inputs
     from packetclip.data import load_flows, split_indices
 
     d = bundle.meta.get("data") or {}
@@ -57,8 +57,8 @@ def test_inputs(bundle, data=None, limit=None):
     if limit is not None and 0 < limit < len(rows):
         rows = np.sort(np.random.default_rng(0).choice(rows, int(limit), replace=False))
     where = f"{source} test split ({sp['kind']}, test={sp['test']}, seed={sp['seed']})"
-    Xw = bundle_windows(bundle.meta, table, rows, where)
-    return Xw, np.asarray(table.labels).astype(str)[rows], where, rows
+    Q = bundle_inputs(bundle, table, rows, where).reshape(len(rows), -1)
+    return Q, np.asarray(table.labels).astype(str)[rows], where, rows
 
 
 def check_device(info, bundle, board):
@@ -139,10 +139,9 @@ def conform(board, bundle_dir, data=None, port=None, out=None, limit=None, windo
         raise PacketclipError(f"{bundle.path}: a generic bundle (no flow metadata) has no test split; give --inputs random:N "
                               "(seeded random int8 inputs) or --inputs FILE.npy (your recorded int8 inputs)")
     else:
-        Xw, y, where, rows = test_inputs(bundle, data, limit)
-        if len(Xw) == 0:
+        Q, y, where, rows = test_inputs(bundle, data, limit)
+        if len(Q) == 0:
             raise PacketclipError(f"{where}: no test rows to send")
-        Q = bundle.quantize_input(Xw).reshape(len(Xw), -1)
     from packetclip.bundle.golden import run_tflm
 
     golden = np.asarray(run_tflm(bundle.tflite, Q)).reshape(len(Q), -1).astype(np.int8)

@@ -24,15 +24,21 @@ STATS_REPLY = 0x83
 LOAD = 0x04
 LOADED = 0x84
 RUN = 0x05
-# reserved for later versions: FLOW 0x06 -> 0x86
-PROTOTYPES = 0x07
+FLOW = 0x06              # one flow of a windowed model; the device keeps each host's history
+FLOW_RESULT = 0x86
+PROTOTYPES = 0x07        # text-mission prototypes (stage rows, commit): docs/missions.md
 PROTOTYPES_REPLY = 0x87
+RESET_CONTEXT = 0x08     # forget every host, flow ids start again at 0
+CONTEXT = 0x88
 ERROR = 0x7F
 TYPE_NAMES = {HELLO: "HELLO", INFO: "INFO", INFER: "INFER", RESULT: "RESULT", STATS: "STATS",
-              STATS_REPLY: "STATS_REPLY", LOAD: "LOAD", LOADED: "LOADED", RUN: "RUN",
-              PROTOTYPES: "PROTOTYPES", PROTOTYPES_REPLY: "PROTOTYPES_REPLY", ERROR: "ERROR"}
-REPLY_TO = {HELLO: INFO, INFER: RESULT, STATS: STATS_REPLY, LOAD: LOADED, RUN: RESULT, PROTOTYPES: PROTOTYPES_REPLY}
+              STATS_REPLY: "STATS_REPLY", LOAD: "LOAD", LOADED: "LOADED", RUN: "RUN", FLOW: "FLOW",
+              FLOW_RESULT: "FLOW_RESULT", PROTOTYPES: "PROTOTYPES", PROTOTYPES_REPLY: "PROTOTYPES_REPLY",
+              RESET_CONTEXT: "RESET_CONTEXT", CONTEXT: "CONTEXT", ERROR: "ERROR"}
+REPLY_TO = {HELLO: INFO, INFER: RESULT, STATS: STATS_REPLY, LOAD: LOADED, RUN: RESULT, FLOW: FLOW_RESULT,
+            PROTOTYPES: PROTOTYPES_REPLY, RESET_CONTEXT: CONTEXT}
 LOAD_HEADER = 4      # u32 offset
+FLOW_HEADER = 16     # u32 flow id, u32 host key, u64 start time (microseconds)
 
 # ERROR codes
 ERR_BAD_CRC = 1
@@ -43,17 +49,21 @@ ERR_BAD_LENGTH = 5
 ERR_ENGINE = 6
 ERR_BAD_OFFSET = 7
 ERR_NOT_LOADED = 8
-ERR_NO_ROOM = 9
-ERR_WRONG_MODEL = 10
+ERR_WRONG_MODE = 9       # FLOW to a device without a host table, INFER/LOAD/RUN to one with it
+ERR_FLOW_GAP = 10        # FLOW past the next id expected (an earlier FLOW was lost)
+ERR_FLOW_STALE = 11      # FLOW older than the results the device still holds
+ERR_NO_ROOM = 12         # more prototypes than the device holds (none without an embedding head)
+ERR_WRONG_MODEL = 13     # prototypes made for another model
 ERROR_NAMES = {ERR_BAD_CRC: "BAD_CRC", ERR_BAD_FRAME: "BAD_FRAME", ERR_TOO_LONG: "TOO_LONG",
                ERR_UNKNOWN_TYPE: "UNKNOWN_TYPE", ERR_BAD_LENGTH: "BAD_LENGTH", ERR_ENGINE: "ENGINE",
-               ERR_BAD_OFFSET: "BAD_OFFSET", ERR_NOT_LOADED: "NOT_LOADED", ERR_NO_ROOM: "NO_ROOM",
+               ERR_BAD_OFFSET: "BAD_OFFSET", ERR_NOT_LOADED: "NOT_LOADED", ERR_WRONG_MODE: "WRONG_MODE",
+               ERR_FLOW_GAP: "FLOW_GAP", ERR_FLOW_STALE: "FLOW_STALE", ERR_NO_ROOM: "NO_ROOM",
                ERR_WRONG_MODEL: "WRONG_MODEL"}
 
 # INFO extension records: (u8 tag, u8 length, value), after the v1 fields, to the end of the body
 REC_MAX_REQUEST_BODY = 1     # u16
 REC_TENSOR_BYTES = 2         # u32 input_bytes, u32 output_bytes (when either exceeds 65535)
-REC_TEMPORAL = 3             # reserved: u16 window W, u16 host-table capacity N, u32 table bytes
+REC_TEMPORAL = 3             # u16 window W, u16 host capacity N, u32 table bytes, u16 replay depth
 REC_PROTOTYPES = 4           # u8 capacity, u8 dim, u8 count, u8 score bits, sha256[32] of the active set
 RECORD_NAMES = {REC_MAX_REQUEST_BODY: "max_request_body", REC_TENSOR_BYTES: "tensor_bytes",
                 REC_TEMPORAL: "temporal", REC_PROTOTYPES: "prototypes"}
@@ -64,7 +74,9 @@ COUNTER_NAMES = {COUNTER_NONE: "none", COUNTER_CYCLES: "cycles", COUNTER_INSTRUC
                  COUNTER_NANOSECONDS: "nanoseconds"}
 
 STATS_FIELDS = ("rx_frames", "rx_bad_crc", "rx_bad_frame", "rx_too_long", "inferences",
-                "errors_sent", "last_counter_delta")
+                "errors_sent", "last_counter_delta",
+                # the host table (windowed models; zeros otherwise) and FLOWs answered twice
+                "flows", "hosts_seen", "evictions", "out_of_order", "hosts_in_table", "flow_replays")
 
 BOOT_PREFIX = b"packetclip boot "
 HEADER = 2   # type, seq
@@ -246,6 +258,15 @@ class Info:
         return {"capacity": v[0], "dim": v[1], "count": v[2], "score_bits": v[3], "sha256": bytes(v[4:36]).hex()}
 
     @property
+    def temporal(self):
+        """{"window", "hosts", "table_bytes", "replay"} of a device with a host table, else None."""
+        v = self.records.get(REC_TEMPORAL)
+        if v is None or len(v) != 10:
+            return None
+        w, n, b, r = struct.unpack("<HHIH", v)
+        return {"window": w, "hosts": n, "table_bytes": b, "replay": r}
+
+    @property
     def engine_name(self):
         return ENGINE_NAMES.get(self.engine, str(self.engine))
 
@@ -259,6 +280,8 @@ class Info:
         d["engine_name"], d["counter_name"] = self.engine_name, self.counter_name
         d["records"] = {RECORD_NAMES.get(k, str(k)): v.hex() for k, v in self.records.items()}
         d["max_request_body"] = self.max_request_body
+        d["temporal"] = self.temporal
+        d["prototypes"] = self.prototypes
         return d
 
 
@@ -335,12 +358,21 @@ def pack_load(offset, data):
     return struct.pack("<I", offset) + bytes(data)
 
 
-def parse_loaded(body):
-    """LOADED body -> input bytes loaded so far."""
+def _u32_body(body, name):
     body = bytes(body)
     if len(body) != 4:
-        raise FrameError(f"LOADED body of {len(body)} bytes; expected 4", code=ERR_BAD_LENGTH)
+        raise FrameError(f"{name} body of {len(body)} bytes; expected 4", code=ERR_BAD_LENGTH)
     return struct.unpack("<I", body)[0]
+
+
+def parse_loaded(body):
+    """LOADED body -> input bytes loaded so far."""
+    return _u32_body(body, "LOADED")
+
+
+def parse_context(body):
+    """CONTEXT body (the reply to RESET_CONTEXT) -> the flow id the device expects next (0)."""
+    return _u32_body(body, "CONTEXT")
 
 
 def input_frames(x, max_body):
@@ -415,15 +447,33 @@ def parse_prototypes_reply(body):
     return body[0], body[1]
 
 
+def pack_flow(flow_id, host_key, start_us, row):
+    """FLOW body: the flow's id in the stream, its host key, its start time, one int8 row."""
+    return struct.pack("<IIQ", flow_id & 0xFFFFFFFF, host_key & 0xFFFFFFFF, max(0, int(start_us))) + bytes(row)
+
+
+def pack_flow_result(counter_delta, flow_id, history, output):
+    return struct.pack("<IIB", counter_delta & 0xFFFFFFFF, flow_id & 0xFFFFFFFF, history) + bytes(output)
+
+
+def parse_flow_result(body, output_bytes=None):
+    """FLOW_RESULT body -> (counter_delta, flow id, history length, output bytes)."""
+    body = bytes(body)
+    if len(body) < 9 or (output_bytes is not None and len(body) != 9 + output_bytes):
+        raise FrameError(f"FLOW_RESULT body of {len(body)} bytes; expected 9 + output_bytes", code=ERR_BAD_LENGTH)
+    delta, fid, hist = struct.unpack_from("<IIB", body)
+    return delta, fid, hist, body[9:]
+
+
 def pack_stats(stats):
-    return struct.pack("<7I", *(int(stats.get(k, 0)) & 0xFFFFFFFF for k in STATS_FIELDS))
+    return struct.pack(f"<{len(STATS_FIELDS)}I", *(int(stats.get(k, 0)) & 0xFFFFFFFF for k in STATS_FIELDS))
 
 
 def parse_stats(body):
     body = bytes(body)
     if len(body) != 4 * len(STATS_FIELDS):
         raise FrameError(f"STATS body of {len(body)} bytes; expected {4 * len(STATS_FIELDS)}", code=ERR_BAD_LENGTH)
-    return dict(zip(STATS_FIELDS, struct.unpack("<7I", body), strict=True))
+    return dict(zip(STATS_FIELDS, struct.unpack(f"<{len(STATS_FIELDS)}I", body), strict=True))
 
 
 def pack_error(code, request_type=0):

@@ -240,6 +240,51 @@ class Session:
                                    np.array([r[2][1] for r in res], np.int16).reshape(len(res), k))
         return counters, outs
 
+    # -- temporal context: one FLOW per flow ----------------------------------------------
+    def reset_context(self):
+        """RESET_CONTEXT: the device forgets every host and expects flow id 0 next."""
+        if self.info is None:
+            self.hello()
+        if self._run([[(P.RESET_CONTEXT, b"")]], 1, P.parse_context)[0] != 0:
+            raise DeviceError("the device did not restart its flow ids at 0 after RESET_CONTEXT; firmware and host disagree")
+
+    def flows(self, keys, starts_us, rows, window=8, progress=None):
+        """Stream flows, in the order given, to a device that keeps each host's history:
+        RESET_CONTEXT, then one FLOW per flow with ids 0..n-1. -> (counter deltas uint32 [n],
+        history lengths uint8 [n], outputs int8 [n, output_bytes]).
+
+        Order is kept however the link misbehaves: the device computes FLOW ids strictly in
+        sequence (a FLOW past the next id is refused with FLOW_GAP and sent again after the
+        recovery barrier, in order), and answers a FLOW it already computed from its replay
+        buffer, so no flow enters a host's history twice. At most the device's replay depth of
+        FLOWs is in flight."""
+        if self.info is None:
+            self.hello()
+        ctx = self.info.temporal
+        if ctx is None:
+            raise DeviceError("the device keeps no flow history (a per-flow model, or firmware built with --hosts 0); "
+                              "send whole inputs (conform does) or rebuild with `packetclip build --hosts N`")
+        R = np.ascontiguousarray(np.asarray(rows, dtype=np.int8).reshape(len(rows), -1))
+        if R.shape[1] * ctx["window"] != self.info.input_bytes:
+            raise PacketclipError(f"flow rows have {R.shape[1]} bytes, the device's model takes windows of "
+                                  f"{ctx['window']} rows of {self.info.input_bytes // ctx['window']}")
+        nout = self.info.output_bytes
+        self.reset_context()
+        jobs = [[(P.FLOW, P.pack_flow(i, int(k), int(t), R[i].tobytes()))]
+                for i, (k, t) in enumerate(zip(np.asarray(keys).tolist(), np.asarray(starts_us).tolist(), strict=True))]
+        window = max(1, min(int(window), ctx["replay"], MAX_WINDOW))
+        res = self._run(jobs, window, lambda body: P.parse_flow_result(body, nout), progress, stateful=True)
+        ids = [r[1] for r in res]
+        if ids != list(range(len(res))):
+            first = next(i for i, f in enumerate(ids) if f != i)
+            raise DeviceError(f"the device answered flow {first} with the result of flow {ids[first]}; "
+                              "firmware and host disagree on the protocol")
+        counters = np.array([r[0] for r in res], dtype=np.uint32)
+        history = np.array([r[2] for r in res], dtype=np.uint8)
+        outs = (np.frombuffer(b"".join(r[3] for r in res), dtype=np.int8).reshape(len(res), nout)
+                if res else np.zeros((0, nout), np.int8))
+        return counters, history, outs
+
     # -- missions ------------------------------------------------------------------------
     def push_prototypes(self, rows, set_sha256, window=16):
         """Replace the device's prototype set (int8 rows [K, D], named by set_sha256): the
@@ -273,10 +318,12 @@ class Session:
             t += 3.0 * (in_flight_bytes + 256) / self.link_bps
         return t
 
-    def _run(self, jobs, window, parse, progress=None):
+    def _run(self, jobs, window, parse, progress=None, stateful=False):
         """Send every job's frames pipelined; the reply to a job's last frame is parsed into
-        its result. Returns the results in job order."""
+        its result. Returns the results in job order. `stateful`: the device's answers depend on
+        what it computed before (FLOWs), so a reboot mid-run cannot be recovered from."""
         b = _Batch(jobs, parse, progress)
+        b.stateful = stateful
         last_progress, recoveries = time.monotonic(), 0
         while b.done < len(jobs):
             batch = bytearray()
@@ -332,6 +379,12 @@ class Session:
                 if code in (P.ERR_BAD_OFFSET, P.ERR_NOT_LOADED):   # a chunk of this input was lost
                     b.failed.add(j)                               # load it again from the start
                     return f"device lost a chunk of input {j} ({name})"
+                if code == P.ERR_FLOW_GAP:                        # an earlier FLOW was lost on the way
+                    return f"device is waiting for a flow before flow {j} (FLOW_GAP)"
+                if code == P.ERR_WRONG_MODE:
+                    raise DeviceError(f"device answered ERROR WRONG_MODE to {P.TYPE_NAMES.get(req_type, req_type)}: "
+                                      + ("its firmware builds windows from FLOWs (a host table); send flows, not whole inputs"
+                                         if req_type != P.FLOW else "its firmware keeps no flow history; send whole inputs"))
                 raise DeviceError(f"device answered ERROR {name} to request {j} "
                                   f"({P.TYPE_NAMES.get(req_type, req_type)}); "
                                   + ("the firmware's engine failed" if code == P.ERR_ENGINE else "firmware and host disagree on the protocol"))
@@ -440,6 +493,9 @@ class Session:
                         self.link.device_errors[name] = self.link.device_errors.get(name, 0) + 1
                         b.failed.add(outst[val.seq][0])        # that input restarts from its first chunk
                         continue
+                    if code == P.ERR_FLOW_GAP and val.seq in outst:   # sent again, in order, after the barrier
+                        self.link.device_errors[name] = self.link.device_errors.get(name, 0) + 1
+                        continue
                 if b is not None and self._accept(val, b) is True:
                     finished += 1
                 elif b is None:
@@ -454,6 +510,8 @@ class Session:
         reboots = self.link.reboots
         self._barrier(why, b)
         if why == "boot line" or self.link.reboots != reboots:
+            if b.stateful:
+                raise DeviceError("the device rebooted during the flow stream, so its host table is gone; run again")
             b.acked.clear()
         for j in sorted(b.failed):        # refused by the device: from the first chunk, a bounded number of times
             b.acked.pop(j, None)
@@ -480,6 +538,7 @@ class _Batch:
         self.pending = deque((j, k) for j in range(len(jobs)) for k in range(len(jobs[j])))
         self.outst, self.started, self.retries, self.acked, self.done = {}, set(), {}, {}, 0
         self.failed = set()       # jobs the device refused (BAD_OFFSET/NOT_LOADED) since the last recovery
+        self.stateful = False
         self._wire = {}
 
     def wire_len(self, j, k):

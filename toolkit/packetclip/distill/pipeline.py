@@ -15,7 +15,7 @@ import numpy as np
 from packetclip.bundle.checks import check_tflite
 from packetclip.bundle.format import Bundle, write_bundle
 from packetclip.bundle.verify import evaluate_bundle, probe_arena, run_tflm, score, summary
-from packetclip.bundle.windows import build_windows, context_kind, window_rows
+from packetclip.data import prep
 from packetclip.distill import convert
 from packetclip.distill.budget import board_budget, plan
 from packetclip.distill.card import model_card
@@ -60,6 +60,7 @@ def distill(teacher_run=None, board="mps2-an386", out="models/student", arch="au
     features = list(teacher.features) if teacher else list(table.features)
     X = _columns(table, features)
     transform = _transform(teacher, X[sp["train"]])
+    inputs = _Inputs(X, getattr(table, "meta", None), transform)
     known = np.isin(labels_all, labels)
     y = np.array([labels.index(l) if l in labels else -1 for l in labels_all])
     ym = np.array([missions.index(kg.mission_of(l)) for l in labels_all])
@@ -87,7 +88,7 @@ def distill(teacher_run=None, board="mps2-an386", out="models/student", arch="au
 
     tried = []
     for spec in specs:
-        res = _train_one(spec, table, X, targets, tr, va, heads, base_meta, cfg, seed, pre["calib_rows"], log)
+        res = _train_one(spec, inputs, targets, tr, va, heads, base_meta, cfg, seed, pre["calib_rows"], log)
         arena = probe_arena(res["tflite"])
         res["arena_bytes"] = arena
         fits = arena <= budget.max_arena and res["checks"]["weight_bytes"] <= budget.max_weights
@@ -108,11 +109,11 @@ def distill(teacher_run=None, board="mps2-an386", out="models/student", arch="au
     meta = _meta(base_meta, spec, best, out, kg, budget, data_rec, seed, preset, cfg, teacher_run, table)
     meta["distill"]["teacher_command"] = _teacher_command(teacher_run, tcfg)
     bundle = Bundle(path=Path(out), meta={**meta, "tflite_sha256": ""}, tflite=best["tflite"])
-    Xte = _windows(table, X, spec.window, te)
-    m_int8, Qout = evaluate_bundle(bundle, Xte, labels_all[te])
+    Zte = inputs(spec, te)
+    m_int8, Qout = evaluate_bundle(bundle, bundle.quantize(Zte), labels_all[te])
     cls_q = Qout.reshape(len(te), -1)[:, heads["classes"][0]:heads["classes"][1]].astype(np.int32).argmax(1)
     with deterministic_torch(seed):
-        f_logits = predict(best["module"], bundle.transform(Xte).reshape((len(te),) + tuple(spec.input_shape[1:])))
+        f_logits = predict(best["module"], Zte)
     m_float = score(meta, labels_all[te], softmax(f_logits[:, slice(*heads["classes"])]), softmax(f_logits[:, slice(*heads["missions"])]))
     metrics = {"split": "test", "tflm_int8": summary(m_int8), "float_student": summary(m_float),
                "agreement_float_student": round(float((cls_q == f_logits[:, slice(*heads["classes"])].argmax(1)).mean()), 6)}
@@ -213,27 +214,28 @@ def _columns(table, features):
 
 def _transform(teacher, Xtr):
     t = getattr(teacher, "transform", None) if teacher is not None else None
-    if t and t.get("kind") == "signed_log1p_standardize":
-        return {"kind": t["kind"], "mean": [float(v) for v in t["mean"]], "std": [float(v) for v in t["std"]], "clip": float(t.get("clip") or 6.0)}
-    from packetclip.teacher.transform import fit_transform
-
-    return fit_transform(Xtr)
+    if t and t.get("kind") == prep.TRANSFORM_KIND:
+        return {"kind": t["kind"], "mean": [float(v) for v in t["mean"]], "std": [float(v) for v in t["std"]], "clip": float(t.get("clip") or prep.CLIP)}
+    return prep.fit_transform(Xtr)
 
 
-def _windows(table, X, window, rows):
-    return build_windows(X, window_rows(getattr(table, "meta", None), len(X), window)[rows])
+class _Inputs:
+    """Model-space student inputs of table rows; windows built once per window size over the
+    whole table (packetclip.data.prep), so train, val and test rows see the same history."""
+
+    def __init__(self, X, meta, transform):
+        self.X, self.meta, self.transform, self.by_window = X, meta, transform, {}
+
+    def __call__(self, spec, rows):
+        if spec.window not in self.by_window:
+            self.by_window[spec.window] = prep.prepare(self.X, self.meta, self.transform, spec.window)
+        return self.by_window[spec.window].windows(rows).reshape((len(rows),) + tuple(spec.input_shape[1:]))
 
 
-def _model_space(base_meta, spec, Xw):
-    b = Bundle(path=Path("."), meta={"transform": base_meta["transform"], "window": spec.window}, tflite=b"")
-    return b.transform(Xw).reshape((len(Xw),) + tuple(spec.input_shape[1:]))
-
-
-def _train_one(spec, table, X, targets, tr, va, heads, base_meta, cfg, seed, calib_rows, log):
+def _train_one(spec, inputs, targets, tr, va, heads, base_meta, cfg, seed, calib_rows, log):
     import torch
 
-    Ztr = _model_space(base_meta, spec, _windows(table, X, spec.window, tr))
-    Zva = _model_space(base_meta, spec, _windows(table, X, spec.window, va))
+    Ztr, Zva = inputs(spec, tr), inputs(spec, va)
     with deterministic_torch(seed):
         module = build_module(spec)
         hist = fit(module, Ztr, targets.take(tr), Zva, targets.y[va], heads, cfg, seed, cfg.epochs, cfg.lr)
@@ -273,8 +275,8 @@ def _meta(base_meta, spec, best, out, kg, budget, data_rec, seed, preset, cfg, t
         **base_meta,
         "name": Path(out).name,
         "window": spec.window,
-        "window_context": {"kind": context_kind(getattr(table, "meta", None)) if spec.window > 1 else "single_flow",
-                           "padding": "all-zero canonical rows before a host's first flows"},
+        "window_context": {"kind": prep.context_kind(getattr(table, "meta", None)) if spec.window > 1 else "single_flow",
+                           "padding": "model-space zero rows (int8: input zero_point) before a host's first flows"},
         "input": c["input"], "output": c["output"],
         "kg_version": kg.version,
         "arena_bytes": best["arena_bytes"],

@@ -48,12 +48,12 @@ def _run(cmd, log_path, what):
     return proc.stdout
 
 
-def configure_and_build(board, model_dir, out, engine="aot", dsp=None, tflm_root=None, jobs=2):
+def configure_and_build(board, model_dir, out, engine="aot", dsp=None, tflm_root=None, jobs=2, hosts=0):
     """Configure the firmware's CMakeLists.txt for `board` over a generated model folder and build
     in `out` (used as given: callers that want atomic output pass a temporary folder).
 
     Returns (elf path, memory dict). `dsp` None follows the board file, False forces the
-    reference C kernels."""
+    reference C kernels. `hosts`: the host table of a windowed model (0: none)."""
     board = board if hasattr(board, "section") else load_board(board)
     eng = get_engine(engine)
     out = Path(out).resolve()
@@ -63,7 +63,7 @@ def configure_and_build(board, model_dir, out, engine="aot", dsp=None, tflm_root
     cmd = ["cmake", "-G", "Ninja", "-S", str(resources.source_tree()), "-B", str(out),
            f"-DPACKETCLIP_BOARD={board.path}", f"-DPACKETCLIP_MODEL_DIR={Path(model_dir).resolve()}",
            f"-DPACKETCLIP_ENGINE={eng.cmake}", f"-DPC_PYTHON={sys.executable}",
-           f"-DPACKETCLIP_DSP={'AUTO' if dsp is None else ('ON' if dsp else 'OFF')}"]
+           f"-DPACKETCLIP_DSP={'AUTO' if dsp is None else ('ON' if dsp else 'OFF')}", f"-DPACKETCLIP_HOSTS={int(hosts)}"]
     if tflm_root:
         cmd.append(f"-DTFLM_ROOT={Path(tflm_root).resolve()}")
     _run(cmd, out / "configure.log", f"cmake configure for {board.name}")
@@ -72,27 +72,16 @@ def configure_and_build(board, model_dir, out, engine="aot", dsp=None, tflm_root
     return out / "packetclip.elf", mem
 
 
-def _generate(bundle_dir, out_dir, engine, missions=None, max_missions=None):
-    from packetclip.bundle.format import load_bundle
-    from packetclip.codegen import generate
-
-    bundle = load_bundle(bundle_dir)
-    protos = None
-    if missions is not None:
-        from packetclip.missions.prototypes import load_prototypes
-
-        protos = load_prototypes(missions, bundle)
-    return generate(bundle, out_dir, engine, prototypes=protos, missions_capacity=max_missions)
-
-
-def build_firmware(board, model=None, engine="aot", out=None, dsp=None, tflm_root=None, jobs=2, log=print,
-                   missions=None, max_missions=None):
+def build_firmware(board, model=None, engine="aot", out=None, dsp=None, tflm_root=None, jobs=2, hosts=None,
+                   log=print, missions=None, max_missions=None):
     """Generate code for the bundle `model` (default: the packaged bundle), build it for `board`;
     writes OUT/build.json. `missions`: a prototypes file (`packetclip mission compile`) compiled
     in; `max_missions`: room for pushed prototypes (default 16) on a bundle with an embedding head.
 
     Returns the report dict (also in build.json): board, engine, dsp, elf, memory split,
-    codegen report. ESP32 boards get an ESP-IDF project instead (not compiled here)."""
+    codegen report, temporal context. `hosts`: host-table size of a windowed bundle (default:
+    what distill chose, else what 1/8 of the board's RAM holds; 0 = the host sends whole
+    windows). ESP32 boards get an ESP-IDF project instead (not compiled here)."""
     board = board if hasattr(board, "section") else load_board(board)
     eng = get_engine(engine)
     model = Path(model) if model else resources.default_bundle()
@@ -107,14 +96,28 @@ def build_firmware(board, model=None, engine="aot", out=None, dsp=None, tflm_roo
     if eng.needs_tflm_tree and not tflm_root:
         raise PacketclipError(f"--engine {eng.name} needs --tflm-root DIR, a TFLM tree made by tflite-micro's "
                               "create_tflm_tree.py; TFLM is not in any registry reachable here")
+    from packetclip.bundle.context import build_hosts, row_bytes
+    from packetclip.bundle.format import load_bundle
+    from packetclip.codegen import generate
+
+    bundle = load_bundle(model)
+    meta = bundle.meta
+    if hosts is not None and hosts < 0:
+        raise PacketclipError(f"--hosts {hosts}: give 0 (no host table) or a positive number of hosts")
+    n_hosts = build_hosts(meta, board, hosts)
+    protos = None
+    if missions is not None:
+        from packetclip.missions.prototypes import load_prototypes
+
+        protos = load_prototypes(missions, bundle)
     failed_log = out.with_name(out.name + "-failed.log")
     with atomic_dir(out, "build.json", "firmware build folder") as tmp:
-        codegen_report = _generate(model, tmp / "model", eng.name, missions, max_missions)
+        codegen_report = generate(bundle, tmp / "model", eng.name, prototypes=protos, missions_capacity=max_missions)
         codegen_report["out_dir"] = str(out / "model")
         log(f"generated {eng.name} code for {model} in {out / 'model'}")
         try:
             _, mem = configure_and_build(board, tmp / "model", tmp, engine=eng.name, dsp=dsp,
-                                         tflm_root=tflm_root, jobs=jobs)
+                                         tflm_root=tflm_root, jobs=jobs, hosts=n_hosts)
         except BuildFailed as exc:
             logs = [p for p in (tmp / "configure.log", tmp / "build.log") if p.exists()]
             write_text(failed_log, "".join(p.read_text() for p in logs))
@@ -127,6 +130,9 @@ def build_firmware(board, model=None, engine="aot", out=None, dsp=None, tflm_roo
             "model": str(model), "elf": str(elf), "memory": mem,
             "budget": {"flash_bytes": board.flash_bytes, "ram_bytes": board.ram_bytes},
             "codegen": codegen_report,
+            "context": ({"where": "device", "window": int(meta["window"]), "hosts": n_hosts,
+                         "row_bytes": row_bytes(meta), "table_bytes": mem["ram"]["hosts"]}
+                        if n_hosts else {"where": "none" if int(meta.get("window", 1) or 1) <= 1 else "host"}),
         }
         write_text(tmp / "build.json", json.dumps(report, indent=2, sort_keys=True, default=str) + "\n")
     failed_log.unlink(missing_ok=True)

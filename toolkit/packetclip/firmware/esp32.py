@@ -34,7 +34,8 @@ def _copy(src, dst):
 
 
 def write_idf_project(board, model, out, engine="aot", log=print):
-    from packetclip.firmware.build import _generate
+    from packetclip.bundle.format import load_bundle
+    from packetclip.codegen import generate
 
     target = _target(board)
     out = Path(out)
@@ -43,7 +44,7 @@ def write_idf_project(board, model, out, engine="aot", log=print):
     hz = board.counter_hz
     with atomic_dir(out / "idf", "CMakeLists.txt", "ESP-IDF project") as proj:
         main = proj / "main"
-        codegen_report = _generate(Path(model), main / "model", engine)
+        codegen_report = generate(load_bundle(model), main / "model", engine)
         for h in (fw / "include/packetclip").glob("*.h"):
             _copy(h, main / "include/packetclip" / h.name)
         for c in sorted((fw / "core").glob("*.c")):

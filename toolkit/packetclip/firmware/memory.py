@@ -1,7 +1,8 @@
 """Flash and RAM of a linked firmware, by section and by component, from the GNU ld map.
 
 Components: `weights` (read-only data of the generated model folder), `engine` (inference
-kernels, generated graph code, activation buffers, TFLM), `core` (protocol and main loop),
+kernels, generated graph code, activation buffers, TFLM), `hosts` (a windowed model's
+per-host flow table, firmware/core/hosts.c), `core` (protocol and main loop),
 `port` (startup, UART, counter), `libc` (C library, libgcc), `other`. Flash holds code,
 read-only data and the initial values of .data; RAM holds .data and .bss; the stack is
 reported apart (the budgets are "RAM besides stack").
@@ -10,7 +11,7 @@ reported apart (the budgets are "RAM besides stack").
 import re
 from pathlib import Path
 
-COMPONENTS = ("weights", "engine", "core", "port", "libc", "other")
+COMPONENTS = ("weights", "engine", "hosts", "core", "port", "libc", "other")
 _OUT = re.compile(r"^(\.[\w.]+|[A-Za-z_][\w.]*)\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)")
 _IN = re.compile(r"^ ([\w.*$-]+)?\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+(\S.*)$")
 _IN_NAME_ONLY = re.compile(r"^ (\.[\w.$-]+)\s*$")
@@ -42,7 +43,7 @@ def component_of(obj, insec, model_dir_names=("model",)):
     if "/lib/gcc/" in o or "libc" in o.rsplit("/", 1)[-1] or "picolibc" in o:
         return "libc"
     if "/firmware/core/" in o:
-        return "core"
+        return "hosts" if o.rsplit("/", 1)[-1].startswith("hosts.c") else "core"
     if "/firmware/ports/" in o:
         return "port"
     if "/firmware/engine/" in o or "tensorflow/lite" in o or "/tflm/" in o:

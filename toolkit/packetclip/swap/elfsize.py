@@ -9,12 +9,13 @@ import re
 from pathlib import Path
 
 from packetclip.errors import PacketclipError
+from packetclip.firmware.memory import COMPONENTS
 
-COMPONENTS = ("weights", "engine", "core", "port", "libc", "other")
 _STACK = re.compile(r"^\.(stack|heap)")
 _SYM_RULES = [
     ("weights", re.compile(r"^(pc_[wbc]\d+|pc_rq\d+|pc_cat\d+|pc_model_(data|tflite|weights)|g_model)")),
     ("engine", re.compile(r"^(pc_aot_|pc_engine_|pc_arena|pc_info$|pc_k_|pc_tflm|tflite|_ZN6tflite)")),
+    ("hosts", re.compile(r"^(pc_hosts_|table$)")),
     ("core", re.compile(r"^(pc_core_|pc_main$|pc_crc32|pc_cobs|send_frame|put_shape|nibble_table|rx$|tx$|stats$)")),
     ("port", re.compile(r"^(pc_hal_|Reset_Handler|vectors|_start|Default_Handler|SysTick|HardFault|trap|uart)")),
     ("libc", re.compile(r"^(mem|str|__aeabi|__|_impure|_global_impure|abort|exit|_exit|malloc|free)")),

@@ -18,9 +18,10 @@ from packetclip.boards import load_board
 from packetclip.cores import CORES
 from packetclip.errors import PacketclipError
 from packetclip.firmware.folder import build_dir
+from packetclip.firmware.memory import COMPONENTS
 from packetclip.resources import default_bundle
 from packetclip.swap.budget import check, fmt_value, parse_budgets
-from packetclip.swap.elfsize import COMPONENTS, read_elf
+from packetclip.swap.elfsize import read_elf
 
 # the estimate when nothing was measured: the core's cycles per MAC (cores.py) plus a fixed
 # cost per invoke for layer setup

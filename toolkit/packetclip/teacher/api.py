@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from packetclip.data import prep
 from packetclip.errors import PacketclipError
 
 
@@ -30,39 +31,39 @@ class Teacher:
     def __repr__(self):
         return f"Teacher({self.run_dir}, {len(self.labels)} classes, {len(self.features)} features)"
 
-    def inputs(self, X, meta=None):
-        """Canonical features [n, f] (+ meta for the temporal window) -> model inputs."""
-        from packetclip.teacher.trainer import _inputs
-        from packetclip.teacher.transform import apply_transform
-
+    def prepare(self, X, meta=None, context=True):
+        """Canonical features [n, f] (+ meta src_ip/timestamp) -> prep.Prepared windows; context=False:
+        every flow alone in its window (the same model without temporal context)."""
         X = np.asarray(X, dtype=np.float64)
         if X.ndim != 2 or X.shape[1] != len(self.features):
             raise PacketclipError(f"{self.run_dir}: predict expects [n, {len(self.features)}] canonical features "
                                   f"({', '.join(self.features[:3])}, ...), got shape {list(X.shape)}")
-        Z = apply_transform(self.transform, X)
+        flows = prep.prepare(X, meta, self.transform, self.window)
+        return flows if context else flows.without_context()
 
-        class _T:  # the bits of a table that _inputs reads
-            pass
+    def tensors(self, flows):
+        """prep.Prepared -> the model's (x, valid) tensors."""
+        import torch
 
-        t = _T()
-        t.meta = meta or {}
-        return _inputs(Z, np.arange(len(Z)), t, self.window)
+        if self.window > 1:
+            return torch.from_numpy(flows.windows()), torch.from_numpy(flows.valid())
+        return torch.from_numpy(flows.Z), None
 
-    def predict(self, X, meta=None, batch=2048):
+    def predict(self, X, meta=None, batch=2048, context=True):
         """-> {"class_logits" [n, classes], "mission_logits" [n, 5], "embedding" [n, d]} float32.
 
         With meta (src_ip, timestamp) and a temporal teacher, each flow sees the earlier flows of
-        its host within X; without, each flow stands alone (window of 1)."""
+        its host within X; without (or context=False), each flow stands alone."""
         from packetclip.teacher.trainer import _predict
 
-        c, m, e = _predict(self.model, self.inputs(X, meta), batch)
+        c, m, e = _predict(self.model, self.tensors(self.prepare(X, meta, context)), batch)
         return {"class_logits": c.astype(np.float32), "mission_logits": m.astype(np.float32),
                 "embedding": e.astype(np.float32)}
 
-    def predict_proba(self, X, meta=None):
+    def predict_proba(self, X, meta=None, context=True):
         from packetclip.metrics import softmax
 
-        out = self.predict(X, meta)
+        out = self.predict(X, meta, context=context)
         return softmax(out["class_logits"]), softmax(out["mission_logits"])
 
 

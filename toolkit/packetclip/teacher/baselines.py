@@ -1,19 +1,15 @@
 """Plain baselines on the same split and features: random forest (200 trees) and MLP (64, 32).
 
-Both see the teacher's input transform (signed log1p + standardization, fitted on the same
-training rows), so only the model differs."""
+They take model-space inputs: the teacher's input transform (packetclip.data.prep, fitted on
+the same training rows), so only the model differs."""
 
 import numpy as np
-
-from packetclip.teacher.transform import apply_transform, fit_transform
 
 BASELINES = ("random_forest", "mlp")
 
 
-def fit_baseline(name, X_train, y_train, seed):
-    """-> (model, transform). y: label strings."""
-    t = fit_transform(X_train)
-    Z = apply_transform(t, X_train)
+def fit_baseline(name, Z, y_train, seed):
+    """Model-space inputs [n, d] + label strings -> fitted model."""
     if name == "random_forest":
         from sklearn.ensemble import RandomForestClassifier
 
@@ -29,13 +25,13 @@ def fit_baseline(name, X_train, y_train, seed):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # MLP convergence chatter; the metrics speak
         model.fit(Z, y_train)
-    return model, t
+    return model
 
 
-def baseline_proba(model, t, X, labels):
+def proba_in_order(model, Z, labels):
     """Class probabilities in `labels` order (0 for classes the model never saw)."""
-    p = model.predict_proba(apply_transform(t, X))
-    out = np.zeros((len(X), len(labels)))
+    p = model.predict_proba(Z)
+    out = np.zeros((len(Z), len(labels)))
     for j, c in enumerate(model.classes_):
         if c in labels:
             out[:, labels.index(c)] = p[:, j]

@@ -6,6 +6,32 @@ import json
 import click
 
 
+def _evaluate_cross(run, test_data, out, seeds, other_options, as_json):
+    from pathlib import Path
+
+    from packetclip.errors import PacketclipError
+    from packetclip.teacher.crosseval import evaluate_cross
+
+    if run is None or not (Path(run) / "config.json").exists():
+        raise PacketclipError(f"{run or 'RUN'}: --test-data needs a teacher run folder (config.json); train one with "
+                              "`packetclip train TRAIN.csv --out runs/teacher`")
+    if other_options:
+        raise PacketclipError("--test-data: --scarcity, --preset, --ssl and --text-encoder do not apply; the run's settings are used")
+    m = evaluate_cross(run, test_data, out=out, seeds=seeds, log=(lambda *_: None) if as_json else click.echo)
+    short = {f"{group}.{k}": {x: (v[x]["mean"] if v[x] else None) for x in ("accuracy", "macro_f1", "mean_auc_three_missions")}
+             for group in ("teacher", "baselines") for k, v in m[group].items()}
+    if as_json:
+        click.echo(json.dumps({"out": out, "mode": m["mode"], "test_data": m["test_data"]["source"],
+                               "teacher": {k: v for k, v in short.items() if k.startswith("teacher.")},
+                               "baselines": {k: v for k, v in short.items() if k.startswith("baselines.")},
+                               "targets": m["targets"]}, indent=2))
+    else:
+        for k, v in short.items():
+            click.echo(f"{k}: accuracy {v['accuracy']:.4f} macro-F1 {v['macro_f1']:.4f} "
+                       f"three-mission AUC {v['mean_auc_three_missions'] if v['mean_auc_three_missions'] is None else round(v['mean_auc_three_missions'], 4)}")
+        click.echo(f"wrote {out}/report.md")
+
+
 @click.command("train")
 @click.argument("file", required=False, type=click.Path(dir_okay=False))
 @click.option("--out", default="runs/teacher", show_default=True, type=click.Path(file_okay=False),
@@ -36,14 +62,19 @@ def train(file, out, preset, seed, ssl, text_encoder, fraction, kg_files, as_jso
 @click.argument("run_or_file", required=False, type=click.Path())
 @click.option("--out", default="runs/eval", show_default=True, type=click.Path(file_okay=False),
               help="Report folder (metrics.json, report.md, PNGs, runs/).")
+@click.option("--test-data", type=click.Path(dir_okay=False), default=None,
+              help="A separate capture's labelled flows to test RUN on (cross-capture evaluation).")
 @click.option("--seeds", default="0,1,2", show_default=True, help="Comma-separated seeds (split and training).")
 @click.option("--scarcity", is_flag=True, help="Also train on 70/50/40/30 % of the training split.")
 @click.option("--preset", default=None, help="Preset for teachers trained here (default: the run's, or full).")
 @click.option("--ssl", default=None, help="packet | both | none (default: the run's, or packet).")
 @click.option("--text-encoder", default=None, help="small | minilm (default: the run's, or small).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-def evaluate(run_or_file, out, seeds, scarcity, preset, ssl, text_encoder, as_json):
-    """Evaluate a teacher run (or train on RUN_OR_FILE) against random forest and MLP baselines."""
+def evaluate(run_or_file, out, test_data, seeds, scarcity, preset, ssl, text_encoder, as_json):
+    """Evaluate a teacher run (or train on RUN_OR_FILE) against random forest and MLP baselines.
+
+    With --test-data, RUN (trained on one capture) is tested on another capture: the teacher with
+    and without temporal context, and baselines trained on RUN's training rows."""
     from packetclip.errors import PacketclipError
     from packetclip.teacher import evaluate as evaluate_api
 
@@ -53,6 +84,8 @@ def evaluate(run_or_file, out, seeds, scarcity, preset, ssl, text_encoder, as_js
         raise PacketclipError(f"--seeds: {seeds!r} is not a comma-separated list of integers, e.g. 0,1,2") from None
     if not seed_list:
         raise PacketclipError("--seeds: give at least one seed, e.g. 0,1,2")
+    if test_data is not None:
+        return _evaluate_cross(run_or_file, test_data, out, seed_list, scarcity or preset or ssl or text_encoder, as_json)
     m = evaluate_api(run_or_file, out=out, seeds=seed_list, scarcity=scarcity, preset=preset, ssl=ssl,
                      text_encoder=text_encoder, log=(lambda *_: None) if as_json else click.echo)
     short = {k: {x: v[x]["mean"] for x in ("accuracy", "macro_f1", "mean_auc_three_missions")}

@@ -15,11 +15,9 @@ def load_table(data, kg):
 
     return load_flows(path=data, kg=kg)
 
-
 def source_name(table):
     src = getattr(table, "source", None)
     return str(src) if src else "flows"
-
 
 def check_table(table, kg):
     """The bad inputs a user can fix, as one line each."""
@@ -36,7 +34,6 @@ def check_table(table, kg):
     if len(classes) < 2:
         raise PacketclipError(f"{where}: field 'label' has one class only ({classes[0]!r}); "
                               "training needs flows of at least two classes")
-
 
 def split(table, seed, holdout, test=0.3, val=0.15):
     """(train idx, holdout idx). holdout='test': the 30 % test split; 'val': a validation split
@@ -56,7 +53,6 @@ def split(table, seed, holdout, test=0.3, val=0.15):
                               f"({len(table.labels)} rows); give at least a few flows per class")
     return tr, ho
 
-
 def subsample(idx, labels, fraction, seed, max_rows=None):
     """Stratified subset of `idx` (each class keeps >= 1 row); deterministic for a seed."""
     idx = np.asarray(idx)
@@ -72,7 +68,3 @@ def subsample(idx, labels, fraction, seed, max_rows=None):
         k = max(1, int(round(fraction * len(rows))))
         keep.append(rng.choice(rows, size=k, replace=False))
     return np.sort(np.concatenate(keep))
-
-
-def take_meta(meta, idx):
-    return {k: (None if v is None else np.asarray(v)[idx]) for k, v in (meta or {}).items()}

@@ -88,9 +88,9 @@ def _reusable(run, settings, seed, frac, data_path):
 def _evaluate_seed(run, table, graph, seed, want_plots):
     from packetclip.metrics import classification_metrics, softmax
     from packetclip.teacher import load_teacher
-    from packetclip.teacher.baselines import baseline_proba, baseline_size, fit_baseline
+    from packetclip.data.prep import apply_transform
+    from packetclip.teacher.baselines import baseline_size, fit_baseline, proba_in_order
     from packetclip.teacher.size import teacher_size
-    from packetclip.teacher.transform import apply_transform
 
     teacher = load_teacher(run)
     split = json.loads((Path(run) / "split.json").read_text())
@@ -106,12 +106,12 @@ def _evaluate_seed(run, table, graph, seed, want_plots):
     res = {"teacher": classification_metrics(labels_all[te], cp, labels, lm_all, missions, mp)}
     probs = {"teacher": (cp, mp)}
     sizes = {"teacher": teacher_size(teacher)} if want_plots else {}
+    Z = apply_transform(teacher.transform, table.X)  # fitted on these training rows
     for name in ("random_forest", "mlp"):
-        model, t = fit_baseline(name, table.X[tr], labels_all[tr], seed)
-        p = baseline_proba(model, t, table.X[te], labels)
-        res[name] = classification_metrics(labels_all[te], p, labels, lm_all, missions)
+        model = fit_baseline(name, Z[tr], labels_all[tr], seed)
+        res[name] = classification_metrics(labels_all[te], proba_in_order(model, Z[te], labels), labels, lm_all, missions)
         if want_plots:
-            sizes[name] = baseline_size(name, model, apply_transform(t, table.X[te[:200]]))
+            sizes[name] = baseline_size(name, model, Z[te[:200]])
     extra = None
     if want_plots:
         tm = json.loads((Path(run) / "train_metrics.json").read_text())

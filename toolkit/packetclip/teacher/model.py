@@ -26,6 +26,9 @@ class PacketCLIPTeacher(nn.Module):
                                       cfg["dropout"])
         self.flow_proj = nn.Linear(self.flow.out_dim, dim)
         self.window = cfg["window"]
+        # False: a window's earlier flows are encoded without gradient (the current flow carries
+        # it); every flow is the current flow of its own window, so the encoder still sees all
+        self.history_grad = cfg.get("history_grad", True)
         self.temporal = TemporalAttention(self.flow.out_dim, self.window) if self.window > 1 else None
         self.text = make_text_encoder(cfg["text_encoder"], dim) if with_text else None
         self.logit_scale = nn.Parameter(torch.tensor(math.log(1 / 0.07)))
@@ -43,7 +46,12 @@ class PacketCLIPTeacher(nn.Module):
         """x [B,F] or [B,W,F] (with valid [B,W]) -> unit-norm embeddings [B,D]."""
         if x.dim() == 3:
             B, W, Fn = x.shape
-            h = self.flow(x.reshape(B * W, Fn)).reshape(B, W, -1)
+            if self.history_grad or not torch.is_grad_enabled() or W == 1:
+                h = self.flow(x.reshape(B * W, Fn)).reshape(B, W, -1)
+            else:
+                with torch.no_grad():
+                    past = self.flow(x[:, :-1].reshape(B * (W - 1), Fn)).reshape(B, W - 1, -1)
+                h = torch.cat([past, self.flow(x[:, -1])[:, None]], dim=1)
             h = self.temporal(h, valid) if self.temporal is not None else h[:, -1]
         else:
             h = self.flow(x)

@@ -12,7 +12,7 @@ def teacher_size(teacher):
     params = sum(p.numel() for part in parts for p in part.parameters())
     params += m.node_cache.numel()  # frozen KG node embeddings are constants of the model
     x = np.zeros((1, len(teacher.features)))
-    inputs = teacher.inputs(x)
+    inputs = teacher.tensors(teacher.prepare(x))
     counter = FlopCounterMode(display=False)
     with torch.no_grad(), counter:
         z = m.embed_flows(*inputs)

@@ -1,38 +1,9 @@
-"""Temporal context: a window of the recent flows of the same source host, by timestamp.
+"""Temporal context in the teacher: the current flow attends over its window of the same host's
+earlier flows. The windows themselves come from packetclip.data.prep (one implementation,
+shared with the student, the bundle and the device reference)."""
 
-Only possible when the table's meta has src_ip and timestamp (CIC-IDS2017's MachineLearningCSV
-release has neither; then every window is the flow alone and the model says so).
-"""
-
-import numpy as np
 import torch
 from torch import nn
-
-
-def temporal_available(meta):
-    meta = meta or {}
-    return meta.get("src_ip") is not None and meta.get("timestamp") is not None
-
-
-def build_windows(meta, n, window):
-    """Row indices [n, window] of each flow's predecessors from the same src_ip (oldest first,
-    the flow itself last), -1 where the host has fewer earlier flows. Ties keep file order."""
-    idx = np.full((n, window), -1, dtype=np.int64)
-    idx[:, -1] = np.arange(n)
-    if window == 1 or not temporal_available(meta):
-        return idx
-    src = np.asarray(meta["src_ip"]).astype(str)
-    ts = np.asarray(meta["timestamp"], dtype=np.float64)
-    order = np.lexsort((np.arange(n), np.nan_to_num(ts, nan=-np.inf), src))
-    start = 0
-    for k in range(1, n + 1):
-        if k == n or src[order[k]] != src[order[start]]:
-            group = order[start:k]
-            for j, row in enumerate(group):
-                prev = group[max(0, j - window + 1):j + 1]
-                idx[row, window - len(prev):] = prev
-            start = k
-    return idx
 
 
 class TemporalAttention(nn.Module):

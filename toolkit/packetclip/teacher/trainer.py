@@ -5,17 +5,17 @@ import json
 import os
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from packetclip.data import prep
 from packetclip.errors import PacketclipError
 from packetclip.fsutil import atomic_path, write_text
 from packetclip.teacher import config as C
-from packetclip.teacher.dataset import check_table, load_table, source_name, split, subsample, take_meta
+from packetclip.teacher.dataset import check_table, load_table, source_name, split, subsample
 from packetclip.teacher.hierarchy import build_hierarchy
-from packetclip.teacher.temporal import build_windows, temporal_available
-from packetclip.teacher.transform import apply_transform, fit_transform
 
 # torch is imported after the input checks, so a bad file fails in a fraction of a second
 
@@ -39,15 +39,6 @@ def save_torch(obj, path):
 
     with atomic_path(path, suffix=".pt") as tmp:
         torch.save(obj, tmp)
-
-
-def window_inputs(Z, windows):
-    """Z [n,F], windows [n,W] of row ids (-1 = none) -> (x [n,W,F], valid [n,W]) tensors."""
-    import torch
-
-    valid = windows >= 0
-    x = Z[np.where(valid, windows, 0)] * valid[..., None]
-    return torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)), torch.from_numpy(valid)
 
 
 def augment(x, gen, noise=0.1, drop=0.1):
@@ -92,7 +83,106 @@ def train(data=None, out="runs/teacher", preset="full", seed=0, ssl="packet", te
     extra KG file, or None (packaged). holdout: "test" (70/30 split) or "val" (validation
     split carved from the training rows; used to choose hyperparameters, never the test split).
     callback(epoch, info) runs after each epoch's checkpoint (tests use it to interrupt).
+
+    The table flows through packetclip.data.prep once: load -> clean -> transform -> window -> tensors.
     """
+    cfg = _config(preset, seed, ssl, text_encoder, fraction, overrides)
+    out, t_start = Path(out), time.monotonic()
+    kg_files, kg = _kg_files(kg), _kg(kg)
+    table = load_table(data, kg)                                      # load -> clean
+    check_table(table, kg)
+    rows = _rows(table, seed, holdout, fraction, cfg)                 # split
+    cfg = _step_budget(cfg, len(rows.train))
+    transform = prep.fit_transform(table.X[rows.train])               # transform (training rows)
+    window = cfg["window"] if prep.context_kind(table.meta) == "host_time" else 1
+    flows = prep.prepare(table.X, table.meta, transform, window)      # window
+    cfg = dict(cfg, window=window)
+    setup_torch(seed)
+    from packetclip.teacher.model import PacketCLIPTeacher
+
+    hier = build_hierarchy(kg)
+    d = TrainData.build(flows, table, rows, hier, kg, cfg, seed)     # tensors
+    out.mkdir(parents=True, exist_ok=True)
+    log = Log(out / "train.log", quiet)
+    note = _temporal_note(flows)
+    log(f"{source_name(table)}: {len(rows.train)} training rows, {len(rows.holdout)} {holdout} rows, "
+        f"{len(d.labels)} classes, {flows.Z.shape[1]} features; {note}")
+    model = PacketCLIPTeacher(cfg, flows.Z.shape[1], hier, [hier.techniques.index(l) for l in d.labels])
+    history, epoch_loss, steps = _fit(model, cfg, d, seed, out, log, quiet, callback)
+    model.eval()
+    model.freeze_nodes()
+    ho_metrics = _holdout_metrics(model, d, kg)
+    log(f"{holdout}: accuracy {ho_metrics['accuracy']:.4f} macro-F1 {ho_metrics['macro_f1']:.4f} "
+        f"three-mission AUC {ho_metrics['mean_auc_three_missions']}")
+    train_seconds = time.monotonic() - t_start
+    temporal = {"used": window > 1, "note": note, "windows": flows.stats.to_dict()}
+    run_config = {
+        "format": 1, "config": cfg, "features": list(table.features), "labels": d.labels, "missions": d.missions,
+        "label_missions": d.label_missions, "transform": transform, "kg_version": kg.version,
+        "hierarchy": hier.to_dict(), "window": window, "temporal": temporal,
+        "data": {"source": source_name(table), "path": _data_path(data, table), "kg_files": kg_files,
+                 "rows": int(len(table)), "split": "stratified", "test": 0.3, "holdout": holdout, "seed": seed,
+                 "fraction": fraction},
+    }
+    metrics = {"holdout": holdout, "holdout_metrics": ho_metrics, "epoch_loss": epoch_loss, "zero_shot": history,
+               "temporal": temporal, "train_rows": int(len(rows.train)), "steps": steps}
+    _write_run(out, model, run_config, rows, holdout, metrics, history, train_seconds)
+    log(f"wrote {out} (training took {train_seconds:.1f} s)")
+    log.save()
+    return {"run_dir": str(out), "metrics": metrics, "config": run_config, "train_seconds": train_seconds}
+
+
+@dataclass
+class Rows:
+    train: np.ndarray
+    holdout: np.ndarray
+
+
+@dataclass
+class TrainData:
+    """What the training loop reads: windows of every row as tensors, targets, texts, row sets."""
+    x: object            # torch float32 [n, W, F] (all table rows)
+    valid: object        # torch bool [n, W] or None (window 1)
+    y: object            # torch long [n] class index (-1: not a training class)
+    m: object            # torch long [n] mission index
+    texts: list          # per row, two flow descriptions
+    rows: Rows
+    labels: list
+    missions: list
+    label_missions: dict
+    true: np.ndarray     # label strings [n]
+    weights: object      # class weights
+    prompts: list
+    zs_rows: np.ndarray
+    zs_true: np.ndarray
+
+    @classmethod
+    def build(cls, flows, table, rows, hier, kg, cfg, seed):
+        import torch
+
+        true = np.asarray(table.labels).astype(str)
+        labels = label_order(hier, true[rows.train])
+        missions = list(hier.missions)
+        index = {l: i for i, l in enumerate(labels)}
+        y = torch.tensor([index.get(l, -1) for l in true.tolist()])
+        m = torch.tensor([missions.index(kg.mission_of(l)) for l in true.tolist()])
+        x = torch.from_numpy(np.ascontiguousarray(flows.windows() if flows.window > 1 else flows.Z))
+        valid = torch.from_numpy(flows.valid()) if flows.window > 1 else None
+        zs_rows = rows.holdout[:cfg["zs_rows"]]
+        return cls(x, valid, y, m, _descriptions(table, kg, seed), rows, labels, missions,
+                   {l: kg.mission_of(l) for l in labels}, true,
+                   class_weights(y[rows.train].numpy(), len(labels), cfg["class_weight_power"]),
+                   _prompts(kg, hier.techniques), zs_rows,
+                   np.array([hier.techniques.index(l) for l in true[zs_rows]]))
+
+    def batch(self, rows):
+        import torch
+
+        rows = torch.as_tensor(rows)
+        return self.x[rows], None if self.valid is None else self.valid[rows]
+
+
+def _config(preset, seed, ssl, text_encoder, fraction, overrides):
     from packetclip.teacher.text_encoders import TEXT_ENCODERS
 
     if text_encoder not in TEXT_ENCODERS:
@@ -103,54 +193,44 @@ def train(data=None, out="runs/teacher", preset="full", seed=0, ssl="packet", te
         raise PacketclipError(f"--fraction: {fraction} is outside (0, 1]; give e.g. 0.3 for 30 % of the training split")
     cfg = C.resolve(preset, text_encoder=text_encoder, ssl=ssl, seed=seed, fraction=fraction, **overrides)
     cfg["torch_threads"] = THREADS
-    out = Path(out)
-    t_start = time.monotonic()
+    return cfg
 
-    kg_files = [str(k) for k in ([kg] if isinstance(kg, (str, Path)) else kg)] if isinstance(kg, (str, Path, list, tuple)) else None
-    kg = _kg(kg)
-    table = load_table(data, kg)
-    check_table(table, kg)
-    labels_all = np.asarray(table.labels).astype(str)
+
+def _step_budget(cfg, n_train):
+    """Fewer epochs on big captures: at most max_steps optimizer steps (pre-training shrinks in
+    proportion), so training time stops growing with the capture once it has enough steps."""
+    if not cfg.get("max_steps"):
+        return cfg
+    per_epoch = max(1, int(np.ceil(n_train / cfg["batch"])))
+    epochs = min(cfg["epochs"], max(2, int(np.ceil(cfg["max_steps"] / per_epoch))))
+    if epochs == cfg["epochs"]:
+        return cfg
+    pre = max(1, int(round(cfg["pretrain_epochs"] * epochs / cfg["epochs"]))) if cfg["pretrain_epochs"] else 0
+    return dict(cfg, epochs=epochs, pretrain_epochs=min(pre, epochs - 1), epochs_before_step_budget=cfg["epochs"])
+
+
+def _rows(table, seed, holdout, fraction, cfg):
+    labels = np.asarray(table.labels).astype(str)
     tr, ho = split(table, seed, holdout)
-    tr = subsample(tr, labels_all, fraction, seed, cfg["max_rows"])
+    tr = subsample(tr, labels, fraction, seed, cfg["max_rows"])
     if cfg["max_rows"]:
-        ho = subsample(ho, labels_all, 1.0, seed, max(cfg["max_rows"] // 2, 50))
+        ho = subsample(ho, labels, 1.0, seed, max(cfg["max_rows"] // 2, 50))
+    return Rows(tr, ho)
+
+
+def _temporal_note(flows):
+    if flows.window == 1:
+        return "temporal model off: the data has no src_ip/timestamp, so each flow is classified alone (window 1)"
+    s = flows.stats
+    return (f"temporal model over windows of {flows.window} flows per source host (src_ip, timestamp; "
+            f"{s.hosts} hosts)")
+
+
+def _fit(model, cfg, d, seed, out, log, quiet, callback):
+    """The training loop; a complete checkpoint after every epoch. -> (zero-shot history, epoch losses, steps)."""
     import torch
 
-    from packetclip.teacher.model import PacketCLIPTeacher
-
-    setup_torch(seed)
-    out.mkdir(parents=True, exist_ok=True)
-    log = Log(out / "train.log", quiet)
-    hier = build_hierarchy(kg)
-    labels = label_order(hier, labels_all[tr])
-    missions = list(hier.missions)
-    label_missions = {l: kg.mission_of(l) for l in labels}
-    lab_index = {l: i for i, l in enumerate(labels)}
-
-    transform = fit_transform(table.X[tr])
-    Z = apply_transform(transform, table.X)
-    has_time = temporal_available(getattr(table, "meta", None))
-    window = cfg["window"] if has_time else 1
-    temporal_note = (f"temporal model over windows of {window} flows per source host (src_ip, timestamp)"
-                     if has_time else
-                     "temporal model off: the data has no src_ip/timestamp, so each flow is classified alone (window 1)")
-    log(f"{source_name(table)}: {len(tr)} training rows, {len(ho)} {holdout} rows, {len(labels)} classes, "
-        f"{Z.shape[1]} features; {temporal_note}")
-    cfg = dict(cfg, window=window)
-
-    texts = _descriptions(table, kg, seed)
-    prompts = _prompts(kg, hier.techniques)
-
-    model = PacketCLIPTeacher(cfg, Z.shape[1], hier, [hier.techniques.index(l) for l in labels])
-    tr_in = _inputs(Z, tr, table, window)
-    ho_in = _inputs(Z, ho, table, window)
-    y_tr = torch.tensor([lab_index[l] for l in labels_all[tr]])
-    m_tr = torch.tensor([missions.index(kg.mission_of(l)) for l in labels_all[tr]])
-    weights = class_weights(y_tr.numpy(), len(labels), cfg["class_weight_power"])
-    zs_rows = ho[:cfg["zs_rows"]] if len(ho) > cfg["zs_rows"] else ho
-    zs_true = np.array([hier.techniques.index(l) for l in labels_all[zs_rows]])
-
+    tr = torch.from_numpy(d.rows.train)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg["lr"], weight_decay=cfg["weight_decay"])
     gen = torch.Generator().manual_seed(seed)
     steps_per_epoch = max(1, int(np.ceil(len(tr) / cfg["batch"])))
@@ -158,29 +238,24 @@ def train(data=None, out="runs/teacher", preset="full", seed=0, ssl="packet", te
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: min(1.0, (s + 1) / steps_per_epoch) * 0.5 * (1 + np.cos(np.pi * min(s, total) / total)))
     history = {"step": [], "epoch": [], "loss": [], "zero_shot_top1": [], "zero_shot_top5": []}
-    epoch_loss = []
-    step = 0
-    bar = _bar(cfg["epochs"], quiet)
+    epoch_loss, step, bar = [], 0, _bar(cfg["epochs"], quiet)
 
-    def log_zero_shot():
-        top1, top5 = _zero_shot(model, ho_in, np.arange(len(zs_rows)), prompts, zs_true)
-        history["zero_shot_top1"].append(top1)
-        history["zero_shot_top5"].append(top5)
-        history["step"].append(step)
+    def log_zero_shot(epoch, loss):
+        top1, top5 = _zero_shot(model, d.batch(d.zs_rows), d.prompts, d.zs_true)
+        for k, v in (("zero_shot_top1", top1), ("zero_shot_top5", top5), ("step", step), ("epoch", epoch), ("loss", loss)):
+            history[k].append(v)
 
-    log_zero_shot()
-    history["epoch"].append(0)
-    history["loss"].append(None)
+    log_zero_shot(0, None)
     for epoch in range(1, cfg["epochs"] + 1):
         model.train()
         supervised = epoch > cfg["pretrain_epochs"]
-        perm = torch.randperm(len(tr), generator=gen)
+        perm = tr[torch.randperm(len(tr), generator=gen)]
         losses = []
         for b in range(steps_per_epoch):
             rows = perm[b * cfg["batch"]:(b + 1) * cfg["batch"]]
             if len(rows) < 2:
                 continue
-            loss = _step_loss(model, cfg, tr_in, rows, texts, tr, y_tr, m_tr, weights, supervised, gen)
+            loss = _step_loss(model, cfg, d, rows, supervised, gen)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
@@ -189,9 +264,7 @@ def train(data=None, out="runs/teacher", preset="full", seed=0, ssl="packet", te
             step += 1
             losses.append(float(loss.detach()))
             if step % cfg["log_every"] == 0:
-                log_zero_shot()
-                history["epoch"].append(epoch)
-                history["loss"].append(float(np.mean(losses)))
+                log_zero_shot(epoch, float(np.mean(losses)))
         epoch_loss.append(float(np.mean(losses)) if losses else None)
         save_torch({"epoch": epoch, "step": step, "model": model.state_dict(), "optimizer": opt.state_dict(),
                     "config": cfg}, out / "checkpoint.pt")
@@ -208,43 +281,28 @@ def train(data=None, out="runs/teacher", preset="full", seed=0, ssl="packet", te
     if bar is not None:
         bar.close()
     if history["step"][-1] != step:
-        log_zero_shot()
-        history["epoch"].append(cfg["epochs"])
-        history["loss"].append(epoch_loss[-1])
+        log_zero_shot(cfg["epochs"], epoch_loss[-1])
+    return history, epoch_loss, step
 
-    model.eval()
-    model.freeze_nodes()
-    class_logits, mission_logits, _ = _predict(model, ho_in)
+
+def _holdout_metrics(model, d, kg):
     from packetclip.metrics import classification_metrics, softmax
 
-    ho_metrics = classification_metrics(labels_all[ho], softmax(class_logits), labels, label_missions, missions,
-                                        softmax(mission_logits))
-    log(f"{holdout}: accuracy {ho_metrics['accuracy']:.4f} macro-F1 {ho_metrics['macro_f1']:.4f} "
-        f"three-mission AUC {ho_metrics['mean_auc_three_missions']}")
-    train_seconds = time.monotonic() - t_start
+    ho = d.rows.holdout
+    class_logits, mission_logits, _ = _predict(model, d.batch(ho))
+    lm = dict(d.label_missions, **{l: kg.mission_of(l) for l in set(d.true[ho].tolist())})
+    return classification_metrics(d.true[ho], softmax(class_logits), d.labels, lm, d.missions, softmax(mission_logits))
 
-    state = {k: v for k, v in model.state_dict().items() if not k.startswith("text.")}
-    save_torch({"model": state, "text_model": {k: v for k, v in model.state_dict().items() if k.startswith("text.")}},
-               out / "model.pt")
-    run_config = {
-        "format": 1, "config": cfg, "features": list(table.features), "labels": labels, "missions": missions,
-        "label_missions": label_missions, "transform": transform, "kg_version": kg.version,
-        "hierarchy": hier.to_dict(), "window": window, "temporal": {"used": has_time, "note": temporal_note},
-        "data": {"source": source_name(table), "path": _data_path(data, table), "kg_files": kg_files, "rows": int(len(labels_all)), "split": "stratified",
-                 "test": 0.3, "holdout": holdout, "seed": seed, "fraction": fraction},
-    }
+
+def _write_run(out, model, run_config, rows, holdout, metrics, history, train_seconds):
+    state = model.state_dict()
+    save_torch({"model": {k: v for k, v in state.items() if not k.startswith("text.")},
+                "text_model": {k: v for k, v in state.items() if k.startswith("text.")}}, out / "model.pt")
     write_text(out / "config.json", json.dumps(run_config, indent=2, sort_keys=True) + "\n")
-    write_text(out / "split.json", json.dumps({"train": tr.tolist(), holdout: ho.tolist()}) + "\n")
-    metrics = {"holdout": holdout, "holdout_metrics": ho_metrics, "epoch_loss": epoch_loss,
-               "zero_shot": history, "temporal": {"used": has_time, "note": temporal_note},
-               "train_rows": int(len(tr)), "steps": step}
+    write_text(out / "split.json", json.dumps({"train": rows.train.tolist(), holdout: rows.holdout.tolist()}) + "\n")
     write_text(out / "train_metrics.json", json.dumps(metrics, indent=2, sort_keys=True) + "\n")
-    write_text(out / "timing.json", json.dumps({"train_seconds": round(train_seconds, 2),
-                                                "threads": THREADS}, indent=2) + "\n")
+    write_text(out / "timing.json", json.dumps({"train_seconds": round(train_seconds, 2), "threads": THREADS}, indent=2) + "\n")
     _plot_zero_shot(history, out / "zero_shot.png")
-    log(f"wrote {out} (training took {train_seconds:.1f} s)")
-    log.save()
-    return {"run_dir": str(out), "metrics": metrics, "config": run_config, "train_seconds": train_seconds}
 
 
 # -- pieces ---------------------------------------------------------------------------------
@@ -254,6 +312,12 @@ def _data_path(data, table):
         return str(data)
     src = source_name(table)
     return None if src.startswith("packetclip:") else src
+
+
+def _kg_files(kg):
+    if isinstance(kg, (str, Path)):
+        return [str(kg)]
+    return [str(k) for k in kg] if isinstance(kg, (list, tuple)) else None
 
 
 def _kg(kg):
@@ -277,46 +341,32 @@ def _prompts(kg, techniques):
     return [list(p[t]) for t in techniques]
 
 
-def _inputs(Z, idx, table, window):
-    import torch
-
-    meta = take_meta(getattr(table, "meta", None), idx)
-    if window == 1:
-        return torch.from_numpy(np.ascontiguousarray(Z[idx])), None
-    return window_inputs(Z[idx], build_windows(meta, len(idx), window))
-
-
-def _batch(inputs, rows):
-    x, valid = inputs
-    return (x[rows], None if valid is None else valid[rows])
-
-
-def _step_loss(model, cfg, tr_in, rows, texts, tr, y_tr, m_tr, weights, supervised, gen):
+def _step_loss(model, cfg, d, rows, supervised, gen):
     import torch
     import torch.nn.functional as F
 
     from packetclip.teacher.losses import clip_loss, nt_xent
 
-    x, valid = _batch(tr_in, rows)
+    x, valid = d.batch(rows)
     z = model.embed_flows(x, valid)
     pick = torch.randint(0, 2, (len(rows),), generator=gen)
-    flow_texts = [texts[int(tr[r])][int(p) % len(texts[int(tr[r])])] for r, p in zip(rows, pick)]
-    zt = model.embed_texts(flow_texts)
-    y = y_tr[rows]
-    loss = cfg["w_clip"] * clip_loss(z, zt, model.logit_scale, y) if supervised else clip_loss(z, zt, model.logit_scale, y)
-    if cfg["ssl"] in ("packet", "both"):
-        a = model.ssl_flow(model.embed_flows(augment(x, gen), valid))
-        b = model.ssl_flow(model.embed_flows(augment(x, gen), valid))
+    texts = [d.texts[r] for r in rows.tolist()]
+    zt = model.embed_texts([t[p % len(t)] for t, p in zip(texts, pick.tolist(), strict=True)])
+    y = d.y[rows]
+    loss = clip_loss(z, zt, model.logit_scale, y) * (cfg["w_clip"] if supervised else 1.0)
+    if cfg["ssl"] in ("packet", "both"):  # SimCLR views of the flow itself (the flow encoder's SSL)
+        xf = x[:, -1] if x.dim() == 3 else x
+        a = model.ssl_flow(model.embed_flows(augment(xf, gen)))
+        b = model.ssl_flow(model.embed_flows(augment(xf, gen)))
         loss = loss + cfg["w_ssl"] * nt_xent(F.normalize(a, dim=-1), F.normalize(b, dim=-1))
     if cfg["ssl"] == "both":
-        other = [texts[int(tr[r])][(int(p) + 1) % len(texts[int(tr[r])])] for r, p in zip(rows, pick)]
         a = model.ssl_text(zt)
-        b = model.ssl_text(model.embed_texts(other))
+        b = model.ssl_text(model.embed_texts([t[(p + 1) % len(t)] for t, p in zip(texts, pick.tolist(), strict=True)]))
         loss = loss + cfg["w_ssl"] * nt_xent(F.normalize(a, dim=-1), F.normalize(b, dim=-1))
     if supervised:
         class_logits, mission_logits = model.classify(z)
-        loss = loss + F.cross_entropy(class_logits, y, weight=weights, label_smoothing=cfg["label_smoothing"])
-        loss = loss + cfg["w_mission"] * F.cross_entropy(mission_logits, m_tr[rows])
+        loss = loss + F.cross_entropy(class_logits, y, weight=d.weights, label_smoothing=cfg["label_smoothing"])
+        loss = loss + cfg["w_mission"] * F.cross_entropy(mission_logits, d.m[rows])
     return loss
 
 
@@ -343,22 +393,22 @@ def _predict_nograd(model, inputs, batch):
     return torch.cat(cl).numpy(), torch.cat(ml).numpy(), torch.cat(em).numpy()
 
 
-def _zero_shot(model, inputs, rows, prompts, true):
+def _zero_shot(model, inputs, prompts, true):
     """Top-1/top-5 accuracy of cosine similarity to the KG class prompts (all techniques)."""
     import torch
 
     with torch.no_grad():
-        return _zero_shot_nograd(model, inputs, rows, prompts, true)
+        return _zero_shot_nograd(model, inputs, prompts, true)
 
 
-def _zero_shot_nograd(model, inputs, rows, prompts, true):
+def _zero_shot_nograd(model, inputs, prompts, true):
     import torch
     import torch.nn.functional as F
 
     was = model.training
     model.eval()
     x, valid = inputs
-    z = model.embed_flows(x[rows], None if valid is None else valid[rows])
+    z = model.embed_flows(x, valid)
     flat = [p for ps in prompts for p in ps]
     emb = model.embed_texts(flat)
     owner = torch.tensor([i for i, ps in enumerate(prompts) for _ in ps])
