@@ -113,17 +113,23 @@ def monitor(board, port, firmware, as_json):
 @click.option("--out", type=click.Path(file_okay=False), default=None, help="session folder [default: runs/conform/<board>]")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="send at most N test rows (a fixed random subset)")
 @click.option("--window", type=click.IntRange(1, 64), default=16, show_default=True, help="requests in flight")
+@click.option("--missions", type=click.Path(dir_okay=False), default=None,
+              help="prototypes file (`packetclip mission compile`) to push first; every RESULT's mission scores are "
+                   "checked bit for bit against the host reference")
 @click.option("--json", "as_json", is_flag=True, help="print the results as JSON")
-def conform(board, model, data, inputs, port, firmware, out, limit, window, as_json):
+def conform(board, model, data, inputs, port, firmware, out, limit, window, missions, as_json):
     """Check every device output bit-exactly against the TFLM runtime; latency, link (and accuracy
     on a flow bundle's test split). Differences are traced to their first tensor (mismatch-debug.json)."""
     from packetclip.device.conform import conform as run
 
     log = (lambda *a: None) if as_json else click.echo
     res = run(board, model, data=data, port=port, out=out, limit=limit, window=window, firmware=firmware, log=log,
-              inputs=inputs)
+              inputs=inputs, missions=missions)
     if as_json:
         click.echo(json.dumps(res, indent=2, sort_keys=True, default=str))
     if not res["passed"]:
+        if res["mismatches"] == 0 and res.get("missions"):
+            raise ConformanceFailed(f"{res['missions']['mismatches']} of {res['n']} RESULTs carry mission scores that differ "
+                                    f"from the host reference (packetclip.missions.score); see {res['out']}/results.json")
         raise ConformanceFailed(f"{res['mismatches']} of {res['n']} outputs differ from TFLM; inputs and outputs are in "
                                 f"{res['out']}/mismatches.jsonl, the first differing tensors in {res['out']}/mismatch-debug.json")

@@ -119,14 +119,23 @@ KNOWN = ("scale_product_rounding",)   # causes where the device matches TFLM's k
 
 
 def conform(board, bundle_dir, data=None, port=None, out=None, limit=None, window=16, firmware=None,
-            timeout=2.0, link_baud=None, log=print, progress=None, build=True, inputs=None, debug_limit=DEBUG_LIMIT):
-    """Run the conformance test; returns the results dict (also written to OUT/results.json)."""
+            timeout=2.0, link_baud=None, log=print, progress=None, build=True, inputs=None, debug_limit=DEBUG_LIMIT,
+            missions=None):
+    """Run the conformance test; returns the results dict (also written to OUT/results.json).
+    `missions`: a prototypes file (`packetclip mission compile`) pushed first; every RESULT's
+    mission scores and best mission are then checked bit for bit against packetclip.missions.score
+    on the TFLM outputs."""
     board = board if hasattr(board, "section") else load_board(board)
     if bundle_dir is None:
         from packetclip.resources import default_bundle
 
         bundle_dir = default_bundle()
     bundle = load_bundle(bundle_dir)
+    protos = None
+    if missions is not None:
+        from packetclip.missions.prototypes import load_prototypes
+
+        protos = load_prototypes(missions, bundle)
     y = rows = None
     if inputs is not None:
         from packetclip.device.inputs import conform_inputs
@@ -156,17 +165,41 @@ def conform(board, bundle_dir, data=None, port=None, out=None, limit=None, windo
             check_device(info, bundle, board)
             log(f"device: {info.board} fw {info.firmware_version}, engine {info.engine_name}, model {info.model_sha256[:12]}..., "
                 f"counter {info.counter_name}")
+            pushed = None
+            if protos is not None:
+                from packetclip.missions.device import push_session
+
+                pushed = push_session(s, protos, "conform --missions")
+                log(f"pushed {pushed['count']} prototype(s) in {pushed['seconds'] * 1000:.1f} ms, set {pushed['sha256'][:12]}...")
             bar = _bar(len(Q), progress)
             t0 = time.monotonic()
             counters, outs = s.infer(Q, window=window, progress=bar.update if bar else None)
+            device_scores = s.mission_scores
             wall = time.monotonic() - t0
             if bar:
                 bar.close()
             stats = s.stats()
             link_res = link_summary(s, wall, len(Q), baud)
     debug = _debug(bundle, info, Q, golden, outs, debug_limit, log)
+    mrec = _missions_check(bundle, protos, pushed, golden, device_scores) if protos is not None else None
     return _finish(board, bundle, info, boot or (link.emulator.boot if link.emulator else None), Q, golden, outs,
-                   counters, y, rows, where, link_res, stats, out, log, debug)
+                   counters, y, rows, where, link_res, stats, out, log, debug, mrec)
+
+
+def _missions_check(bundle, protos, pushed, golden, device_scores):
+    """The device's mission block of every RESULT against the integer reference on TFLM's outputs."""
+    from packetclip.missions import score
+
+    start = bundle.meta["heads"]["embedding"][0]
+    ref_s, ref_b = score.scores(golden, protos.rows, start, bundle.meta["output"]["zero_point"])
+    if protos.count == 0:
+        exact = np.ones(len(golden), bool)
+    else:
+        best, dev_s = device_scores
+        exact = np.all(dev_s == ref_s, axis=1) & (best == ref_b)
+    return {"count": protos.count, "names": list(protos.names), "sha256": protos.sha256, "push": pushed,
+            "bit_exact": int(exact.sum()), "mismatches": int((~exact).sum()),
+            "scores": None if device_scores is None else device_scores[1], "best": None if device_scores is None else device_scores[0]}
 
 
 def _debug(bundle, info, Q, golden, outs, limit, log):
@@ -203,26 +236,30 @@ def _bar(n, progress):
     return tqdm(total=n, unit="inf", desc="conform", disable=not sys.stdout.isatty())
 
 
-def _finish(board, bundle, info, boot, Q, golden, outs, counters, y, rows, where, link_res, stats, out, log, debug):
+def _finish(board, bundle, info, boot, Q, golden, outs, counters, y, rows, where, link_res, stats, out, log, debug,
+            missions=None):
     same = np.all(outs == golden, axis=1)
     n_exact = int(same.sum())
     m = None
     if y is not None:
         from packetclip.bundle.verify import outputs_to_scores, score, summary
 
-        cls, mis, _ = outputs_to_scores(bundle, outs)
-        m = score(bundle.meta, y, cls, mis)
+        seen = np.isin(y, bundle.meta["labels"])   # a class the model has no output for is not scored
+        cls, mis, _ = outputs_to_scores(bundle, outs[seen])
+        m = score(bundle.meta, y[seen], cls, mis)
     lat = latency_summary(counters, board, info)
     known = bool(debug and "reports" in debug and debug["explained_inputs"] == debug["of"]
                  and all(r.get("cause") in KNOWN for r in debug["reports"]))
     res = {
-        "passed": bool(n_exact == len(Q) or known),
+        "passed": bool((n_exact == len(Q) or known) and (missions is None or missions["mismatches"] == 0)),
         "board": board.name, "emulated": bool(board.emulated), "bundle": str(bundle.path), "model_sha256": bundle.sha256,
         "kind": "flow" if bundle.is_flow else "generic",
         "data": where, "n": int(len(Q)), "bit_exact": n_exact, "mismatches": int(len(Q) - n_exact),
         "device": {**info.to_dict(), "boot": boot}, "device_stats": stats,
         "metrics": summary(m) if m is not None else None, "latency": lat, "link": link_res,
     }
+    if missions is not None:
+        res["missions"] = {k: v for k, v in missions.items() if k not in ("scores", "best")}
     if debug is not None:
         res["mismatch_debug"] = {k: v for k, v in debug.items() if k != "reports"}
         if debug.get("reports"):
@@ -231,6 +268,8 @@ def _finish(board, bundle, info, boot, Q, golden, outs, counters, y, rows, where
     out = Path(out) if out else default_out(board.name)
     with atomic_dir(out, "results.json", "conformance session folder") as tmp:
         _write_session(tmp, res, m, bundle, Q, golden, outs, counters, rows, same, debug)
+        if missions is not None and missions["scores"] is not None:   # the device's scores, for evaluation
+            np.savez(tmp / "mission_scores.npz", scores=missions["scores"], best=missions["best"], rows=np.asarray(rows))
     res["out"] = str(out)
     log(headline(res))
     log(f"report: {out / 'report.md'}")
@@ -248,6 +287,9 @@ def headline(res):
         dbg = res["mismatch_debug"]
         s += (f"; the {dbg['explained_inputs']} of {dbg['of']} differing inputs explained: "
               + ", ".join(f"{k} {v}" for k, v in sorted(dbg["causes"].items())) + " (mismatch-debug.json)")
+    if res.get("missions"):
+        mi = res["missions"]
+        s += f"; mission scores ({mi['count']} prototypes) {mi['bit_exact']}/{res['n']} bit-exact with the host reference"
     ips = res["link"].get("inferences_per_s")
     if ips:
         s += f"; {ips:,.0f} inferences/s over the link"
@@ -304,6 +346,12 @@ def report_md(res):
         f"- inputs: {res['data']}",
         f"- device: {dev['board']} firmware {dev['firmware_version']}, engine {dev['engine_name']}, "
         f"arena {dev['arena_bytes']} B, counter {dev['counter_name']} at {dev['counter_hz']:,} Hz", ""]
+    if res.get("missions"):
+        mi = res["missions"]
+        lines += ["## Missions", "",
+                  f"{mi['count']} prototype(s) pushed in {mi['push']['seconds'] * 1000:.1f} ms (set `{mi['sha256'][:16]}...`: "
+                  f"{', '.join(mi['names'])}); the scores and best mission of {mi['bit_exact']} of {res['n']} RESULTs are "
+                  "bit-exact with packetclip.missions.score on the TFLM outputs (mission_scores.npz).", ""]
     dbg = res.get("mismatch_debug")
     if dbg and dbg.get("first"):
         f = dbg["first"]
