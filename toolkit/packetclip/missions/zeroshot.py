@@ -91,7 +91,8 @@ def evaluate_zero_shot(data=None, out="runs/zero-shot", board="mps2-an386", clas
             f"{r['bit_exact']}/{r['test_rows']}, {r['seconds']:.0f} s")
     res = _summary(table, board, preset, pre, seed, attacks, rows, closed, time.monotonic() - t0)
     _write(out, res)
-    log(f"zero-shot: mean held-out AUC on the device {_f(res['mean_auc_device'])} over {len(rows)} classes "
+    log(f"zero-shot: mean held-out AUC on the device {_f(res['mean_auc_device'])} over {len(rows)} classes, "
+        f"{_f(res['mean_auc_device_vs_benign'])} against benign flows only "
         f"(closed-set {_f(res['mean_auc_closed_set'])}); {res['seconds']:.0f} s; wrote {out / 'zero-shot.md'}")
     return res
 
@@ -134,6 +135,13 @@ def _device(folder, student, protos_file, ctx):
     fw = folder / "build"
     if not (fw / "build.json").exists():
         build_firmware(ctx["board"], student, out=fw, log=_quiet)
+    done = folder / "conform" / "results.json"
+    want = None if protos_file is None else json.loads(Path(protos_file).read_text())["sha256"]
+    if done.exists():   # a finished device run of this very model and prototype set is kept
+        res = json.loads(done.read_text())
+        if res.get("model_sha256") == json.loads((Path(student) / "model.json").read_text())["tflite_sha256"] \
+                and (res.get("missions") or {}).get("sha256") == want and res.get("board") == ctx["board"].name:
+            return res, json.loads((fw / "build.json").read_text())
     res = conform(ctx["board"], student, firmware=fw, out=folder / "conform", log=_quiet, progress=False,
                   missions=protos_file)
     return res, json.loads((fw / "build.json").read_text())
@@ -195,7 +203,8 @@ def _held_out(c, folder, ctx, closed):
     s_teacher = e @ v / np.maximum(np.linalg.norm(e, axis=1), 1e-12)
     return {"class": c, "mission": m.name, "description": m.description, "texts": len(m.kg) + 1,
             "test_rows": int(len(rows)), "positives": int(y.sum()), "benign": int(benign.sum()),
-            "auc_device": _auc(y, s), "recall_at_1pct_benign": recall_at_benign_fpr(y, s, benign),
+            "auc_device": _auc(y, s), "auc_device_vs_benign": _auc(y[y | benign], s[y | benign]),
+            "recall_at_1pct_benign": recall_at_benign_fpr(y, s, benign),
             "auc_teacher": _auc(y, s_teacher), "recall_at_1pct_benign_teacher": recall_at_benign_fpr(y, s_teacher, benign),
             "auc_closed_set": closed["auc"].get(c),
             "bit_exact": int(min(res["bit_exact"], res["missions"]["bit_exact"])), "passed": bool(res["passed"]),
@@ -214,6 +223,7 @@ def _summary(table, board, preset, pre, seed, attacks, rows, closed, seconds):
             "settings": pre, "seed": seed, "classes": attacks, "rows": rows, "closed_set": closed,
             "mean_auc_device": _mean(r["auc_device"] for r in rows),
             "mean_recall_at_1pct_benign": _mean(r["recall_at_1pct_benign"] for r in rows),
+            "mean_auc_device_vs_benign": _mean(r["auc_device_vs_benign"] for r in rows),
             "mean_auc_teacher": _mean(r["auc_teacher"] for r in rows),
             "mean_auc_closed_set": _mean(r["auc_closed_set"] for r in rows),
             "all_bit_exact": all(r["passed"] and r["bit_exact"] == r["test_rows"] for r in rows),
@@ -228,16 +238,18 @@ def report_md(res):
              f"of 16); seed {res['seed']}; {res['seconds'] / 60:.1f} min in all.", "",
              "Each class is held out of the teacher's and the student's training, described only in words (its "
              "knowledge-graph description and prompts), pushed as one prototype, and scored on the device for every "
-             "test flow. AUC: one-vs-rest over the whole test split. Recall: of the class, at the score 1 % of benign "
-             "test flows exceed. Teacher: the same words against the float teacher's full embedding. Closed set: the "
-             "class head of a student trained with every class.", "",
-             "| held-out class | test flows | AUC on the device | recall @ 1 % benign FP | teacher AUC | closed-set AUC | bit-exact | push |",
-             "|---|---|---|---|---|---|---|---|"]
+             "test flow. AUC: one-vs-rest over the whole test split (every other attack included); vs benign: the "
+             "class against the benign test flows only. Recall: of the class, at the score 1 % of benign "
+             "test flows exceed. Teacher: the same words against the float teacher's full embedding (one-vs-rest). "
+             "Closed set: the class head of a student trained with every class (one-vs-rest).", "",
+             "| held-out class | test flows | AUC on the device | AUC vs benign | recall @ 1 % benign FP | teacher AUC | closed-set AUC | bit-exact | push |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for r in res["rows"]:
         lines.append(f"| {r['class']} | {r['positives']} / {r['test_rows']} | {_f(r['auc_device'])} | "
-                     f"{_f(r['recall_at_1pct_benign'])} | {_f(r['auc_teacher'])} | {_f(r['auc_closed_set'])} | "
+                     f"{_f(r['auc_device_vs_benign'])} | {_f(r['recall_at_1pct_benign'])} | {_f(r['auc_teacher'])} | {_f(r['auc_closed_set'])} | "
                      f"{r['bit_exact']}/{r['test_rows']} | {r['push_ms']:.1f} ms |")
-    lines += [f"| **mean** | | **{_f(res['mean_auc_device'])}** | {_f(res['mean_recall_at_1pct_benign'])} | "
+    lines += [f"| **mean** | | **{_f(res['mean_auc_device'])}** | {_f(res['mean_auc_device_vs_benign'])} | "
+              f"{_f(res['mean_recall_at_1pct_benign'])} | "
               f"{_f(res['mean_auc_teacher'])} | {_f(res['mean_auc_closed_set'])} | "
               f"{'all' if res['all_bit_exact'] else 'NOT all'} | |", "", "![zero-shot](zero-shot.png)", ""]
     return "\n".join(lines)
@@ -251,6 +263,7 @@ def _write(out, res):
     write_text(out / "zero-shot.md", report_md(res))
     names = [r["class"] for r in res["rows"]]
     plots.grouped_bars(names, {"zero-shot, on the device": [r["auc_device"] for r in res["rows"]],
+                               "zero-shot, on the device, vs benign only": [r["auc_device_vs_benign"] for r in res["rows"]],
                                "zero-shot, teacher": [r["auc_teacher"] for r in res["rows"]],
                                "closed set (class seen)": [r["auc_closed_set"] for r in res["rows"]]},
                        out / "zero-shot.png", "one-vs-rest AUC", f"Held-out classes described in words ({Path(res['data']).name})",
