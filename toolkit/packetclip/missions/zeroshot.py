@@ -50,7 +50,7 @@ def recall_at_benign_fpr(y, s, benign, fpr=0.01):
 
 
 def evaluate_zero_shot(data=None, out="runs/zero-shot", board="mps2-an386", classes=None, preset="small", seed=0,
-                       log=print):
+                       text_encoder="small", log=print):
     """Run the leave-one-class-out loop; writes OUT/zero-shot.{json,md,png}; returns the results dict."""
     from packetclip.boards import load_board
     from packetclip.data import load_flows, split_indices
@@ -58,7 +58,7 @@ def evaluate_zero_shot(data=None, out="runs/zero-shot", board="mps2-an386", clas
 
     if preset not in PRESETS:
         raise PacketclipError(f"--zero-shot-preset: unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
-    pre = PRESETS[preset]
+    pre = dict(PRESETS[preset], text_encoder=text_encoder or "small")
     board = load_board(board)
     kg = load_kg()
     t0 = time.monotonic()
@@ -109,10 +109,15 @@ def _teacher(folder, rows, ctx):
     from packetclip.teacher import train
 
     folder = Path(folder)
-    if not (folder / "model.pt").exists():
+    if (folder / "model.pt").exists():
+        have = json.loads((folder / "config.json").read_text())["config"]
+        if (have.get("text_encoder"), have.get("preset")) != (ctx["pre"]["text_encoder"], ctx["pre"]["teacher"]):
+            raise PacketclipError(f"{folder}: a teacher of another setting ({have.get('preset')}, text encoder "
+                                  f"{have.get('text_encoder')}) is there; give another --out")
+    else:
         # window 1: the student scores one flow at a time, so the embedding it learns is per flow
         train(data=ctx["table"].subset(rows), out=folder, preset=ctx["pre"]["teacher"], seed=ctx["seed"], quiet=True,
-              window=1, max_rows=ctx["pre"]["max_rows"])
+              window=1, max_rows=ctx["pre"]["max_rows"], text_encoder=ctx["pre"]["text_encoder"])
     return folder
 
 
@@ -235,7 +240,7 @@ def report_md(res):
              f"Board `{res['board']}`{' (emulated)' if res['emulated'] else ''}; preset `{res['preset']}` "
              f"(teacher {res['settings']['teacher']} on at most {res['settings']['max_rows']} rows, student "
              f"{res['settings']['student']} MLP within {res['settings']['max_weights']} B of weights, embedding head "
-             f"of 16); seed {res['seed']}; {res['seconds'] / 60:.1f} min in all.", "",
+             f"of 16; text encoder {res['settings']['text_encoder']}); seed {res['seed']}; {res['seconds'] / 60:.1f} min in all.", "",
              "Each class is held out of the teacher's and the student's training, described only in words (its "
              "knowledge-graph description and prompts), pushed as one prototype, and scored on the device for every "
              "test flow. AUC: one-vs-rest over the whole test split (every other attack included); vs benign: the "

@@ -100,6 +100,7 @@ def evaluate(run_or_file, out, test_data, seeds, scarcity, preset, ssl, text_enc
         if test_data or scarcity:
             raise PacketclipError("--zero-shot: --test-data and --scarcity do not apply")
         res = evaluate_zero_shot(run_or_file, out=out, board=board, preset=zero_shot_preset, seed=seed_list[0],
+                                 text_encoder=text_encoder or "small",
                                  classes=[c.strip() for c in classes.split(",") if c.strip()] if classes else None,
                                  log=(lambda *_: None) if as_json else click.echo)
         if as_json:
