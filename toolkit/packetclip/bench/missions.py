@@ -13,7 +13,6 @@ The leave-one-class-out evaluation takes too long for this suite; run it as
 """
 
 import os
-import time
 from pathlib import Path
 
 BOARD = "mps2-an386"
@@ -76,6 +75,9 @@ def run(out_dir: Path) -> dict:
     same_arch = b.meta["student"]["hidden"] == plain.meta["student"]["hidden"]
     d_flash = builds["embedding"]["flash"] - builds["plain"]["flash"]
     d_ram = builds["embedding"]["ram"] - builds["plain"]["ram"]
+    # the 16 prototypes compiled in (build --missions) instead of pushed into the RAM slots
+    d_flash_in = builds["embedding+16 compiled in"]["flash"] - builds["plain"]["flash"]
+    d_ram_in = builds["embedding+16 compiled in"]["ram"] - builds["plain"]["ram"]
     # pushes over the emulated link, into the running firmware (no reflash between them)
     times = []
     with connect(board, firmware=out_dir / "missions-fw-1", bundle_dir=students["embedding"], log=quiet) as link:
@@ -91,9 +93,11 @@ def run(out_dir: Path) -> dict:
             "student_without_head": plain.meta["student"]["name"], "same_architecture": same_arch,
             "embedding_dim": int(b.meta["embedding"]["dim"]), "prototypes": protos.count, "capacity": rec["capacity"],
             "builds": builds, "flash_delta_bytes": d_flash, "ram_delta_bytes": d_ram,
+            "flash_delta_compiled_in_bytes": d_flash_in, "ram_delta_compiled_in_bytes": d_ram_in,
             "push_seconds": times, "push_frames": rec["frames"], "push_max_s": max(times),
             "conform_bit_exact": conf["bit_exact"], "conform_scores_bit_exact": conf["missions"]["bit_exact"],
             "conform_n": conf["n"],
-            "targets_met": {"flash_le_4KiB": same_arch and d_flash <= 4096, "ram_le_1KiB": same_arch and d_ram <= 1024,
+            "targets_met": {"flash_le_4KiB": same_arch and max(d_flash, d_flash_in) <= 4096,
+                            "ram_le_1KiB": same_arch and max(d_ram, d_ram_in) <= 1024,
                             "push_lt_1s": max(times) < 1.0,
                             "scores_bit_exact": conf["missions"]["bit_exact"] == conf["n"] and conf["bit_exact"] == conf["n"]}}
