@@ -9,7 +9,7 @@ own scale (127 / max |P @ t|). The device scores by cosine (packetclip.missions.
 ignores both scales, so only directions matter.
 
 A prototype set is named by its sha256 over (a tag, the model sha256, K, D, the int8 rows, the
-names): the device reports it in INFO, `conform` and `mission list --board` compare it. The set
+names): the device reports it in INFO, `mission push` and `conform --missions` compare it. The set
 records the teacher (sha256 of its model.pt, which holds the text encoder) and the text encoder;
 a set made with another teacher, text encoder or model is refused in one line.
 """
