@@ -32,7 +32,7 @@ $(STAMP): pyproject.toml requirements.lock
 demo: setup
 	$(VENV)/bin/packetclip demo
 
-test: setup
+test: setup lint
 	$(PY) -m pytest -q
 
 lint: venv

@@ -1,12 +1,12 @@
 """Checks every exported file must pass, on real converted files."""
 
+from pathlib import Path
+
 import pytest
 
 from packetclip.bundle.checks import check_tflite
 from packetclip.bundle.tflite import parse_tflite
 from packetclip.errors import PacketclipError
-
-from pathlib import Path
 
 DEFAULT_BUNDLE = Path(__file__).resolve().parents[2] / "models" / "cicids2017-mlp"
 

@@ -4,10 +4,9 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from packetclip.bundle.format import load_bundle
-
-from pathlib import Path
 
 DEFAULT_BUNDLE = Path(__file__).resolve().parents[2] / "models" / "cicids2017-mlp"
 

@@ -4,8 +4,8 @@ import json
 
 from click.testing import CliRunner
 
-from packetclip.data.commands import data, kg
 from packetclip.data import load_flows
+from packetclip.data.commands import data, kg
 
 
 def test_inspect_json_on_sample():

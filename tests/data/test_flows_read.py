@@ -24,7 +24,7 @@ def write_csv(path, dialect, rows, labels, meta=None, leading_space=False, extra
     if leading_space:
         header = [" " + h for h in header]
     lines = [",".join(header)]
-    for i, (row, lab) in enumerate(zip(rows, labels)):
+    for i, (row, lab) in enumerate(zip(rows, labels, strict=True)):
         cells = (list(meta[1][i]) if meta else []) + [repr(v) for v in row] + ["x"] * len(extra_cols) + [lab]
         lines.append(",".join(str(c) for c in cells))
     data = ("\n".join(lines) + "\n").encode()

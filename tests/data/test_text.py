@@ -46,7 +46,7 @@ def test_same_seed_same_bytes_and_jsonl_shape(tmp_path):
 def test_class_word_rate_holds(sample, kg, rate):
     texts = describe_flows(sample, kg, seed=3, per_flow=2, class_word_rate=rate)
     regex = {lab: class_word_regex(kg, lab) for lab in set(sample.labels.tolist())}
-    hits = [bool(regex[lab].search(t)) for lab, row in zip(sample.labels.tolist(), texts) for t in row]
+    hits = [bool(regex[lab].search(t)) for lab, row in zip(sample.labels.tolist(), texts, strict=True) for t in row]
     share = np.mean(hits)
     assert abs(share - rate) < 0.02, share  # ~10,000 texts: 3 standard deviations is < 0.015
 

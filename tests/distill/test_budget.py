@@ -25,7 +25,7 @@ def test_conv1d_halves_the_window_per_layer():
 
 def test_plan_takes_the_largest_fitting_student_of_each_arch():
     b = board_budget("mps2-an386", max_weights=16384, max_arena=4096)
-    chosen, table = plan(b, "auto", 76, 12)
+    chosen, table, _ = plan(b, "auto", 76, 12)
     assert {s.arch for s in chosen} == {"mlp", "conv1d"}
     for s in chosen:
         assert s.weight_bytes <= 16384 and s.arena_estimate <= 4096

@@ -4,7 +4,7 @@ import ctypes
 import shutil
 
 import pytest
-from fwutil import FLOW_HOSTS, FLOW_WINDOW, FLOW_ZP, build_core_lib
+from fwutil import FAKE_EMBED, FLOW_HOSTS, FLOW_WINDOW, FLOW_ZP, build_core_lib
 
 
 def _have(*tools):
@@ -47,9 +47,6 @@ def flow_core_lib(tmp_path_factory):
     return _core_lib(build_core_lib(tmp_path_factory.mktemp("corelib"), defines=(
         f"PC_MODEL_WINDOW={FLOW_WINDOW}u", f"PC_HOSTS={FLOW_HOSTS}u", f"PC_MODEL_INPUT_ZERO_POINT=({FLOW_ZP})")))
 
-
-# the fake model's output [12] read as 4 logits then an 8-value embedding (zero point 7, as its INFO)
-FAKE_EMBED = {"start": 4, "dim": 8, "zero_point": 7}
 
 
 @pytest.fixture(scope="session")

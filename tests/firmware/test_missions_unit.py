@@ -6,10 +6,9 @@ import hashlib
 import struct
 
 import numpy as np
-from fwutil import FAKE_IN, FAKE_OUT, fake_expected
+from fwutil import FAKE_EMBED, FAKE_IN, FAKE_OUT, fake_expected
 from test_core_unit import feed
 
-from conftest import FAKE_EMBED
 from packetclip.device import protocol as p
 from packetclip.missions import score
 

@@ -83,7 +83,7 @@ def classification_metrics(y_true, class_probs, labels, label_missions, missions
     three = [per_mission[m]["auc"] for m in THREE_MISSIONS if m in per_mission and per_mission[m]["auc"] is not None]
     confusion = np.zeros((len(labels), len(labels)), dtype=int)
     index = {l: i for i, l in enumerate(labels)}
-    for t, p in zip(y_true, pred):
+    for t, p in zip(y_true, pred, strict=True):
         if t in index:
             confusion[index[t], index[p]] += 1
     return {

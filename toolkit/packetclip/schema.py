@@ -9,7 +9,7 @@ Plain Python rather than a schema library: the formats are small TOML/JSON/YAML 
 the messages must name the fix in the project's words, and ranges often come from registries
 (cores, runners, dialects) that a JSON-Schema file could not see. Kinds: str, int, float
 (an int is accepted), bool, list (with `items`), table (with `fields`; `open=True` keeps keys
-it does not declare).
+it does not declare); `null=True` also accepts None.
 """
 
 from dataclasses import dataclass, field
@@ -34,6 +34,7 @@ class Field:
     open: bool = False              # table: undeclared keys allowed
     max_len: int = None             # list or string length
     check: object = None            # callable(value) -> problem string or None
+    null: bool = False              # None (JSON null) accepted
     fix: str = ""                   # what to tell the user
     doc: str = field(default="", repr=False)
 
@@ -53,6 +54,8 @@ def _fail(where, path, problem, fix):
 
 def check_value(v, f, where, path):
     """One value against its Field; returns it (tables with defaults filled)."""
+    if v is None and f.null:
+        return None
     if not _type_ok(f.kind, v):
         _fail(where, path, f"must be {_KIND_NAMES.get(f.kind, f.kind.__name__)}, not {type(v).__name__}", f.fix)
     if f.kind in (int, float):

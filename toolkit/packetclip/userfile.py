@@ -72,9 +72,13 @@ def read_text(path, what="file", max_bytes=CONFIG_MAX_BYTES):
 
 def _depth_ok(doc, where):
     """Iterative walk: a document nested deeper than MAX_DEPTH is refused (no recursion here)."""
-    stack = [(doc, 1)]
+    stack, seen = [(doc, 1)], set()
     while stack:
         v, d = stack.pop()
+        if isinstance(v, (dict, list)):
+            if id(v) in seen:        # a YAML alias: shared, walked once (no billion laughs)
+                continue
+            seen.add(id(v))
         if d > MAX_DEPTH:
             raise PacketclipError(f"{where}: nested more than {MAX_DEPTH} levels deep; flatten the file")
         if isinstance(v, dict):

@@ -19,6 +19,10 @@ FULL_INT_HINT = (
     "inference_output_type = tf.int8")
 
 
+# operand ranks the kernels index by (input position -> rank); anything else is a crafted file
+WEIGHT_RANKS = {"FULLY_CONNECTED": {1: 2}, "CONV_2D": {1: 4}, "DEPTHWISE_CONV_2D": {1: 4}}
+
+
 def _shape_inputs(g):
     """Constant tensors used as shapes/permutations (second input of RESHAPE etc.), not parameters."""
     return {o.inputs[1] for o in g.operators if o.op in ("RESHAPE", "TRANSPOSE", "MEAN", "PAD") and len(o.inputs) > 1}
@@ -83,6 +87,17 @@ def check_tflite(data, where="model.tflite", supported_ops=None):
     for o in g.operators:
         if o.op not in supported:
             raise PacketclipError(unsupported(where, o.index, o.op, names=supported))
+    if not g.operators:
+        raise PacketclipError(f"{where}: has no operators; give a model that computes something")
+    for o in g.operators:
+        for pos, rank in WEIGHT_RANKS.get(o.op, {}).items():
+            t = T[o.inputs[pos]] if len(o.inputs) > pos and o.inputs[pos] >= 0 else None
+            if t is None or len(t.shape) != rank:
+                raise PacketclipError(f"{where}: node {o.index} ({o.op}) needs a {rank}-D tensor as input {pos}, "
+                                      f"got {'none' if t is None else list(t.shape)}; the file is damaged or crafted")
+        if o.op == "FULLY_CONNECTED" and T[o.inputs[0]].size % T[o.inputs[1]].shape[1]:
+            raise PacketclipError(f"{where}: node {o.index} (FULLY_CONNECTED) input of {T[o.inputs[0]].size} values is not a "
+                                  f"multiple of its weights' {T[o.inputs[1]].shape[1]} inputs; the file is damaged or crafted")
     shapes = _shape_inputs(g)
     return {
         "ops": g.op_names(),
@@ -103,16 +118,4 @@ def check_bundle_meta(meta, summary, where="model.json"):
             raise PacketclipError(f"{where}: field '{key}' {m} does not match the .tflite ({s}); regenerate the bundle")
     if set(meta["ops"]) != set(summary["ops"]):
         raise PacketclipError(f"{where}: field 'ops' {meta['ops']} does not match the .tflite's ops {summary['ops']}")
-    if "heads" not in meta:      # a generic bundle: no flow metadata to check
-        return
-    n_out = int(np.prod(summary["output"]["shape"][1:]))
-    for name, span in meta["heads"].items():
-        if span is not None and not (0 <= span[0] < span[1] <= n_out):
-            raise PacketclipError(f"{where}: field 'heads.{name}' {span} is outside the output (size {n_out})")
-    c = meta["heads"]["classes"]
-    if c[1] - c[0] != len(meta["labels"]):
-        raise PacketclipError(f"{where}: field 'heads.classes' spans {c[1] - c[0]} outputs but 'labels' has {len(meta['labels'])}")
-    n_in = int(np.prod(summary["input"]["shape"][1:]))
-    if n_in != meta["window"] * len(meta["features"]):
-        raise PacketclipError(f"{where}: input has {n_in} values but window {meta['window']} x {len(meta['features'])} features = "
-                              f"{meta['window'] * len(meta['features'])}; fix 'features' or 'window'")
+    # heads, labels and window against the shapes: bundle.format.check_meta, when model.json is loaded

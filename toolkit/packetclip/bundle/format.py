@@ -31,6 +31,8 @@ flow metadata (flow bundles only):
                   first flows, an evicted host) is the zero vector in model space, i.e. every byte
                   of its int8 row is input.zero_point; "none": no timestamps/addresses in the data,
                   every window is padding plus the flow itself
+  context         windowed bundles: {"hosts": N, "table_bytes": B}, the device's host table the
+                  student was sized with (distill --hosts; `packetclip build` uses N unless --hosts)
   transform       {"kind": "signed_log1p_standardize", "mean": [...], "std": [...], "clip": float}
                   x -> clip((sign(x) * log1p(|x|) - mean) / std, -clip, clip), per feature, with
                   NaN and +-inf read as 0 (packetclip.data.prep.apply_transform)
@@ -49,13 +51,16 @@ from pathlib import Path
 
 import numpy as np
 
+from packetclip import userfile
 from packetclip.data import prep
 from packetclip.errors import PacketclipError
 from packetclip.fsutil import atomic_dir
+from packetclip.schema import Field, check
 
 FORMAT = 2
 READS = (1, 2)
 REQUIRED = ("format", "name", "tflite_sha256", "input", "output", "ops")
+MAX_TFLITE_BYTES = 64 << 20      # far above any MCU flash
 FLOW_KEYS = ("features", "window", "transform", "heads", "labels", "missions", "label_missions")
 
 
@@ -64,6 +69,7 @@ class Bundle:
     path: Path
     meta: dict
     tflite: bytes
+    checks: dict = None     # bundle.checks.check_tflite's summary (ops, weight bytes, MACs)
 
     @property
     def sha256(self):
@@ -122,25 +128,108 @@ class Bundle:
         return None if span is None else logits[:, span[0]:span[1]]
 
 
+_REGEN = "regenerate the bundle (`packetclip distill` or `packetclip export`)"
+_QUANT = {"shape": Field(list, items=Field(int, min=1, fix="every dimension is positive"), max_len=8),
+          "scale": Field(float, check=lambda v: None if v > 0 else "must be positive", fix=_REGEN),
+          "zero_point": Field(int, min=-128, max=127, fix="int8 zero points lie in -128..127")}
+
+
+def _hex64(v):
+    return None if len(v) == 64 and all(c in "0123456789abcdef" for c in v) else "is not a sha256 (64 lowercase hex digits)"
+
+
+def _span(v):
+    ok = len(v) == 2 and all(isinstance(x, int) and not isinstance(x, bool) for x in v) and 0 <= v[0] < v[1]
+    return None if ok else "must be [start, stop] with 0 <= start < stop"
+
+
+def _features(v):
+    from packetclip.data.schema import FEATURES
+
+    bad = [f for f in v if f not in FEATURES]
+    return f"names unknown feature {bad[0]!r} (known: packetclip.data.schema.FEATURES)" if bad else None
+
+
+# model.json, declared once (the module doc says what each key means); open: extra keys are provenance
+MODEL_JSON = {
+    "format": Field(int, choices=READS, fix="regenerate the bundle or update packetclip"),
+    "name": Field(str, fix=_REGEN),
+    "kind": Field(str, required=False, choices=("flow", "generic")),
+    "tflite_sha256": Field(str, check=_hex64, fix=_REGEN),
+    "input": Field(dict, fields=_QUANT, open=True),
+    "output": Field(dict, fields=_QUANT, open=True),
+    "ops": Field(list, items=Field(str)),
+    "arena_bytes": Field(int, required=False, min=0),
+    "macs": Field(int, required=False, min=0),
+    "params": Field(int, required=False, min=0),
+    "weight_bytes": Field(int, required=False, min=0),
+    "features": Field(list, required=False, items=Field(str), check=_features, max_len=4096),
+    "window": Field(int, required=False, min=1, max=4096),
+    "transform": Field(dict, required=False, open=True, fields={
+        "kind": Field(str, choices=(prep.TRANSFORM_KIND,)),
+        "mean": Field(list, items=Field(float)),
+        "std": Field(list, items=Field(float, check=lambda v: None if v > 0 else "must be positive")),
+        "clip": Field(float, null=True, check=lambda v: None if v > 0 else "must be positive")}),
+    "heads": Field(dict, required=False, open=True, fields={
+        "classes": Field(list, check=_span), "missions": Field(list, required=False, null=True, check=_span),
+        "embedding": Field(list, required=False, null=True, check=_span)}),
+    "labels": Field(list, required=False, items=Field(str)),
+    "missions": Field(list, required=False, items=Field(str)),
+    "label_missions": Field(dict, required=False),
+    "context": Field(dict, required=False, open=True, fields={"hosts": Field(int, min=0), "table_bytes": Field(int, min=0)}),
+}
+
+
+def check_meta(meta, where):
+    """model.json against MODEL_JSON, then the facts that tie fields together."""
+    import math
+
+    meta = check(meta, MODEL_JSON, where, open=True)
+    _check_keys(meta, where)
+    if "features" not in meta:
+        return meta
+    nf, win, t = len(meta["features"]), meta["window"], meta["transform"]
+    for key in ("mean", "std"):
+        if len(t[key]) != nf:
+            raise PacketclipError(f"{where}: field 'transform.{key}' has {len(t[key])} values for {nf} features; {_REGEN}")
+    n_in, n_out = math.prod(meta["input"]["shape"]), math.prod(meta["output"]["shape"])
+    if n_in != win * nf:
+        raise PacketclipError(f"{where}: field 'input.shape' holds {n_in} values, but window {win} x {nf} features "
+                              f"is {win * nf}; {_REGEN}")
+    spans = {"classes": len(meta["labels"]), "missions": len(meta["missions"])}
+    for head, span in meta["heads"].items():
+        if span is None:
+            continue
+        if span[1] > n_out:
+            raise PacketclipError(f"{where}: field 'heads.{head}' is {span}, past the model's {n_out} outputs; {_REGEN}")
+        if head in spans and span[1] - span[0] != spans[head]:
+            what = "labels" if head == "classes" else "missions"
+            raise PacketclipError(f"{where}: field 'heads.{head}' spans {span[1] - span[0]} outputs but '{what}' "
+                                  f"names {spans[head]}; {_REGEN}")
+    return meta
+
+
 def load_bundle(path):
     """Read and check a bundle folder; one-line errors name the file and field."""
     path = Path(path)
     if not path.is_dir():
-        raise PacketclipError(f"{path}: not a bundle folder (expected model.tflite and model.json inside)")
+        kind = "does not exist" if not path.exists() else "is a file"
+        raise PacketclipError(f"{path}: {kind}, not a bundle folder (expected model.tflite and model.json inside)")
     mj, mt = path / "model.json", path / "model.tflite"
     for f in (mj, mt):
         if not f.exists():
             raise PacketclipError(f"{f}: missing; a bundle needs model.tflite and model.json (make one with `packetclip distill` or `packetclip export`)")
-    try:
-        meta = json.loads(mj.read_text())
-    except json.JSONDecodeError as exc:
-        raise PacketclipError(f"{mj}: not valid JSON at line {exc.lineno}; regenerate the bundle") from None
-    _check_keys(meta, mj)
-    data = mt.read_bytes()
+    meta = check_meta(userfile.load_json(mj, "model.json", _REGEN), mj)
+    data = userfile.read_bytes(mt, "model.tflite", max_bytes=MAX_TFLITE_BYTES)
     digest = hashlib.sha256(data).hexdigest()
     if digest != meta["tflite_sha256"]:
         raise PacketclipError(f"{mt}: sha256 {digest[:12]}... does not match model.json's tflite_sha256 {meta['tflite_sha256'][:12]}...; the files come from different runs, regenerate the bundle")
-    return Bundle(path=path, meta=meta, tflite=data)
+    from packetclip.bundle.checks import check_bundle_meta, check_tflite
+
+    # the same checks everywhere a bundle is used (verify, build, codegen, conform)
+    summary = check_tflite(data, str(mt))
+    check_bundle_meta(meta, summary, str(mj))
+    return Bundle(path=path, meta=meta, tflite=data, checks=summary)
 
 
 def _check_keys(meta, where):
@@ -168,7 +257,7 @@ def write_bundle(path, tflite, meta, card=None):
     meta["tflite_sha256"] = hashlib.sha256(tflite).hexdigest()
     meta.setdefault("kind", "flow" if all(k in meta for k in FLOW_KEYS) else "generic")
     try:
-        _check_keys(meta, "bundle metadata")
+        check_meta(meta, "bundle metadata")       # a bundle we could not load again is never written
     except PacketclipError as exc:
         raise ValueError(str(exc)) from None
     with atomic_dir(path, "model.json", "bundle folder") as tmp:

@@ -140,10 +140,15 @@ def parse_tflite(data, where="model.tflite"):
     types = _enum_names(S.TensorType)
     buffers = model.buffers or []
 
+    _check_indices(g, model, where)
     tensors = []
     for i, t in enumerate(g.tensors or []):
-        dtype = types.get(t.type, str(t.type))
+        dtype = types.get(t.type)
         shape = tuple(int(d) for d in (t.shape if t.shape is not None else []))
+        if dtype is None:
+            raise PacketclipError(f"{where}: tensor {i} has unknown type code {t.type}; the file is damaged or from a newer TFLite")
+        if any(d <= 0 for d in shape):
+            raise PacketclipError(f"{where}: tensor {i} has shape {list(shape)}; every dimension must be positive (no empty or dynamic tensors)")
         signature = tuple(int(d) for d in (t.shapeSignature if t.shapeSignature is not None else []))
         q = t.quantization
         scale = np.asarray(q.scale if q is not None and q.scale is not None else [], np.float32)
@@ -188,6 +193,29 @@ def parse_tflite(data, where="model.tflite"):
                  inputs=[int(x) for x in (g.inputs if g.inputs is not None else [])],
                  outputs=[int(x) for x in (g.outputs if g.outputs is not None else [])],
                  version=int(model.version), description=desc)
+
+
+def _check_indices(g, model, where):
+    """Every index the graph holds must point at something: a crafted file is refused here,
+    before codegen, export or verify index into it."""
+    n_t, n_b, n_c = len(g.tensors or []), len(model.buffers or []), len(model.operatorCodes or [])
+
+    def bad(what, i, n, kind):
+        raise PacketclipError(f"{where}: {what} refers to {kind} {i}, but the model has {n}; the file is damaged or crafted")
+
+    for i, t in enumerate(g.tensors or []):
+        if not 0 <= t.buffer < max(n_b, 1):
+            bad(f"tensor {i}", t.buffer, n_b, "buffer")
+    for name, idx in (("subgraph input", g.inputs), ("subgraph output", g.outputs)):
+        for i in (idx if idx is not None else []):
+            if not 0 <= i < n_t:
+                bad(name, int(i), n_t, "tensor")
+    for k, o in enumerate(g.operators or []):
+        if not 0 <= o.opcodeIndex < n_c:
+            bad(f"operator {k}", o.opcodeIndex, n_c, "opcode")
+        for i in list(o.inputs if o.inputs is not None else []) + list(o.outputs if o.outputs is not None else []):
+            if not -1 <= i < n_t:           # -1: an optional input left out
+                bad(f"operator {k}", int(i), n_t, "tensor")
 
 
 def read_tflite(path):

@@ -7,7 +7,6 @@
 
 import numpy as np
 
-from packetclip.bundle.checks import check_bundle_meta, check_tflite
 from packetclip.bundle.format import load_bundle
 from packetclip.errors import PacketclipError
 from packetclip.metrics import classification_metrics, softmax
@@ -57,9 +56,7 @@ def evaluate_bundle(bundle, Q, y_true):
 def verify_bundle(path, data=None, dialect=None, log=print):
     """Checks + TFLM run. `data` None = the split recorded in model.json on its source data."""
     bundle = load_bundle(path)
-    where = f"{bundle.path / 'model.tflite'}"
-    s = check_tflite(bundle.tflite, where)
-    check_bundle_meta(bundle.meta, s, f"{bundle.path / 'model.json'}")
+    s = bundle.checks
     log(f"checks: ok ({', '.join(s['ops'])}; {s['weight_bytes']} weight bytes; {s['macs']} MACs)")
     arena = probe_arena(bundle.tflite)
     log(f"arena: {arena} B measured in TFLM (model.json says {bundle.meta.get('arena_bytes')})")

@@ -10,27 +10,26 @@ import csv
 import gzip
 import io
 import zlib
-from pathlib import Path
 
 import numpy as np
 
+from packetclip import userfile
 from packetclip.data import dialects
 from packetclip.data.schema import FEATURES, LABEL_NAMES, META_FIELDS, META_NUMERIC, norm_name
 from packetclip.errors import PacketclipError
 
 CHUNK_BYTES = 4 << 20
+MAX_LINE_BYTES = 1 << 20      # longest line accepted (the longest real header is ~2 KiB)
 _STR_WIDTH = {"src_ip": 45, "dst_ip": 45, "timestamp": 32, "label": 48}
 
 
 def open_binary(path):
     """Binary file object; gzip is recognised by its magic bytes, not only by '.gz'."""
-    path = Path(path)
+    path = userfile.regular_file(path, "flow CSV")   # never block on a FIFO or read /dev/zero
     try:
         f = open(path, "rb")
-    except FileNotFoundError:
-        raise PacketclipError(f"{path}: file not found; check the path") from None
-    except IsADirectoryError:
-        raise PacketclipError(f"{path}: is a folder; give a CSV file") from None
+    except OSError as exc:
+        raise PacketclipError(f"{path}: cannot read the flow CSV ({exc.strerror or exc}); check its permissions") from None
     magic = f.read(2)
     f.seek(0)
     if magic == b"\x1f\x8b":
@@ -56,6 +55,9 @@ def read_blocks(f, path, chunk_bytes):
         block = rest + block
         cut = block.rfind(b"\n") + 1
         if cut == 0:
+            if len(block) > MAX_LINE_BYTES:   # a flow row is a few hundred bytes: this is not a CSV
+                raise PacketclipError(f"{path}: a line is longer than {MAX_LINE_BYTES >> 20} MiB; "
+                                      "this is not a flow CSV, check the file")
             rest = block
             continue
         rest = block[cut:]
@@ -70,7 +72,10 @@ def split_header(text, path):
     line = line.lstrip("\ufeff").rstrip("\r")
     if not line.strip():
         raise PacketclipError(f"{path}: line 1 is empty; the first line must be the CSV header")
-    fields = next(csv.reader([line]))
+    try:
+        fields = next(csv.reader([line]))
+    except csv.Error as exc:
+        raise PacketclipError(f"{path}: line 1 is not a CSV header ({exc}); give a flow CSV") from None
     return [h.strip() for h in fields], rest
 
 
@@ -126,7 +131,14 @@ def _python_parse(text, layout, first_line, drop_bad_rows, bad):
     ncols = len(layout.header)
     rows = []
     line_no = first_line - 1
-    for fields in csv.reader(io.StringIO(text)):
+    reader = csv.reader(io.StringIO(text))
+    while True:
+        try:
+            fields = next(reader, None)
+        except csv.Error as exc:          # e.g. a lone carriage return inside a row
+            raise PacketclipError(f"{layout.path}: line {line_no + 1} is not a CSV row ({exc}); fix the row") from None
+        if fields is None:
+            break
         line_no += 1
         if not fields or (len(fields) == 1 and not fields[0].strip()):
             continue
@@ -137,7 +149,7 @@ def _python_parse(text, layout, first_line, drop_bad_rows, bad):
                 continue
             raise PacketclipError(f"{layout.path}: line {line_no} {msg}; fix the row or pass --drop-bad-rows")
         out, ok = [], True
-        for (name, kind), col in zip(layout.dtype.descr, layout.usecols):
+        for (_name, kind), col in zip(layout.dtype.descr, layout.usecols, strict=True):
             cell = fields[col].strip()
             if kind.endswith("f8"):
                 if cell == "":
@@ -166,7 +178,10 @@ def iter_chunks(path, layout, text, blocks, drop_bad_rows=False, bad=None):
     for block in _chain(text, blocks):
         n_lines = block.count("\n")
         arr = None
-        for fix in (None, _fill_edges):
+        # loadtxt ignores fields past usecols: rows with too many (or too few) fields, or quoted
+        # commas, show up in the comma count and go to the exact parser, which names the line
+        fits = block.count(",") == (n_lines - block.count("\n\n")) * (len(layout.header) - 1) and '"' not in block
+        for fix in ((None, _fill_edges) if fits else ()):
             try:
                 arr = np.loadtxt((fix(block) if fix else block).splitlines(), delimiter=",", dtype=layout.dtype, usecols=layout.usecols,
                                  comments=None, quotechar='"', ndmin=1)

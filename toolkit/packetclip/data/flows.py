@@ -1,5 +1,6 @@
 """load_flows: any supported flow CSV (or the embedded CIC-IDS2017 sample) -> FlowTable."""
 
+import itertools
 import warnings
 from dataclasses import dataclass, field
 from importlib import resources
@@ -44,7 +45,7 @@ class FlowTable:
 
     def class_counts(self):
         u, c = np.unique(self.labels, return_counts=True)
-        return dict(zip(u.tolist(), c.tolist()))
+        return dict(zip(u.tolist(), c.tolist(), strict=True))
 
 
 def sample_path():
@@ -182,7 +183,7 @@ class _Accumulator:
         rep.rows_read += n
         X = self.X.reserve(n, len(FEATURES))  # parse straight into the growing output buffer
         offs = [arr.dtype.fields[f"f{j}"][1] for j in range(len(FEATURES))]
-        if all(b - a == 8 for a, b in zip(offs, offs[1:])):  # features side by side: one strided copy
+        if all(b - a == 8 for a, b in itertools.pairwise(offs)):  # features side by side: one strided copy
             X[:] = np.ndarray((n, len(FEATURES)), np.float64, arr, offs[0], (arr.dtype.itemsize, 8))
         else:
             for j in range(len(FEATURES)):
@@ -195,7 +196,7 @@ class _Accumulator:
             mapped = map_labels(uniq, self.label_map)
             stripped = [str(u).strip() for u in uniq]
             counts = np.bincount(inv, minlength=len(uniq))
-            for s, m, c in zip(stripped, mapped, counts):
+            for s, m, c in zip(stripped, mapped, counts, strict=True):
                 rep.raw_labels[s] = rep.raw_labels.get(s, 0) + int(c)
                 if m == UNKNOWN:
                     if self.strict:
@@ -291,7 +292,7 @@ class _Accumulator:
             self._time_unit(X)
         if len(X):
             lo, hi = X.min(axis=0), X.max(axis=0)
-            const = [f for f, a, b in zip(features, lo, hi) if a == b]
+            const = [f for f, a, b in zip(features, lo, hi, strict=True) if a == b]
             rep.constant_columns = const
             rep.identical_columns = _identical_columns(X, features, set(const))
             if drop_constant and const:
@@ -305,9 +306,9 @@ class _Accumulator:
         missions = mission_of[codes] if len(codes) else np.empty(0, dtype=mission_of.dtype)
         rep.rows_kept = len(labels)
         counts = np.bincount(codes, minlength=len(classes)) if len(codes) else np.zeros(len(classes), np.int64)
-        rep.classes = dict(sorted(((str(c), int(k)) for c, k in zip(classes, counts) if k), key=lambda kv: (-kv[1], kv[0])))
+        rep.classes = dict(sorted(((str(c), int(k)) for c, k in zip(classes, counts, strict=True) if k), key=lambda kv: (-kv[1], kv[0])))
         mcount = {}
-        for m, k in zip(mission_of.tolist(), counts.tolist()):
+        for m, k in zip(mission_of.tolist(), counts.tolist(), strict=True):
             mcount[m] = mcount.get(m, 0) + k
         rep.missions = {m: mcount[m] for m in kg.missions + [UNKNOWN] if mcount.get(m)}
         full_meta = {k: meta.get(k) for k in META_FIELDS}

@@ -11,8 +11,7 @@ from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
 
-import yaml
-
+from packetclip import userfile
 from packetclip.errors import PacketclipError
 
 MISSION_ORDER = ["dos", "brute_force", "reconnaissance", "other_attack", "benign"]
@@ -46,14 +45,7 @@ def packaged_path():
 def _read_nodes(path, text=None):
     """Parse one KG file into [Node]; shape errors name the file and the entry."""
     name = str(path)
-    try:
-        doc = yaml.safe_load(text if text is not None else Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise PacketclipError(f"{name}: file not found; check the --kg path") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
-        raise PacketclipError(f"{name}:{where} not valid YAML ({getattr(exc, 'problem', exc)}); fix the syntax") from None
+    doc = userfile.parse_yaml(text if text is not None else userfile.read_text(path, "knowledge graph (--kg)"), name)
     if doc is None:
         doc = {}
     if not isinstance(doc, dict) or not set(doc) <= set(_SECTIONS):

@@ -4,10 +4,10 @@ The mapping is data (`labels.toml`); users extend it with their own TOML file. T
 of a class is looked up in the knowledge graph, so there is one source of truth for it.
 """
 
-import tomllib
 from importlib import resources
 from pathlib import Path
 
+from packetclip import userfile
 from packetclip.data.schema import norm_name
 from packetclip.errors import PacketclipError
 
@@ -15,10 +15,7 @@ UNKNOWN = "unknown"
 
 
 def _read(name, text):
-    try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise PacketclipError(f"{name}: not valid TOML ({exc}); fix the syntax") from None
+    doc = userfile.parse_toml(text, name)
     table = doc.get("labels")
     if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
         raise PacketclipError(f'{name}: expected a [labels] table of "raw label" = "class" strings; see packetclip/data/labels.toml')
@@ -34,10 +31,7 @@ def load_label_map(extra=None, kg=None):
         extra = [extra]
     files = [("packetclip/data/labels.toml", (resources.files("packetclip.data") / "labels.toml").read_text(encoding="utf-8"))]
     for p in extra or []:
-        try:
-            files.append((str(p), Path(p).read_text(encoding="utf-8")))
-        except FileNotFoundError:
-            raise PacketclipError(f"{p}: file not found; check the --labels path") from None
+        files.append((str(p), userfile.read_text(p, "labels file (--labels)")))
     mapping = {}
     for name, text in files:
         for raw, cls in _read(name, text).items():

@@ -11,7 +11,6 @@ If the environment variable PACKETCLIP_PARAPHRASE_API_KEY is set it is sent as a
 import hashlib
 import json
 import os
-import socket
 import threading
 import time
 import urllib.error
@@ -98,7 +97,7 @@ class Paraphraser:
                 raise PacketclipError(
                     f"{endpoint}: HTTP {exc.code} {exc.reason}; check --paraphrase-url (the part "
                     "before /chat/completions) and --paraphrase-model") from None
-            except (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError) as exc:
+            except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
                 last = str(getattr(exc, "reason", exc)) or type(exc).__name__
                 continue
             except ValueError:
@@ -124,5 +123,5 @@ def paraphrase_texts(texts, paraphraser, workers=4):
     """
     unique = list(dict.fromkeys(t for row in texts for t in row))
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        answers = dict(zip(unique, pool.map(paraphraser.paraphrase, unique)))
+        answers = dict(zip(unique, pool.map(paraphraser.paraphrase, unique), strict=True))
     return [row + [answers[t] for t in row] for row in texts]

@@ -170,7 +170,7 @@ def _behaviour_values(table):
         "iat_max": _each(_duration, col("flow_iat_max")),
     }
     v["reply"] = ["with no reply" if b == 0 else f"answered by {_packets(b)} ({s})"
-                  for b, s in zip(bwd_p.tolist(), v["bwd_bytes"])]
+                  for b, s in zip(bwd_p.tolist(), v["bwd_bytes"], strict=True)]
     v["idle"] = _each(lambda x: "with no idle period" if not (x > 0) else f"idle for up to {_duration(x)}",
                       col("idle_max"))
     flag_cols = [(name, np.nan_to_num(col(f)).astype(np.int64)) for name, f in FLAG_FEATURES]
@@ -196,7 +196,7 @@ def _behaviour_values(table):
     port = meta.get("dst_port")
     if port is not None:
         svc = []
-        for p, pr in zip(np.asarray(port, dtype=np.float64).tolist(), v["proto"]):
+        for p, pr in zip(np.asarray(port, dtype=np.float64).tolist(), v["proto"], strict=True):
             if p != p or p <= 0 or pr.startswith("ICMP"):
                 svc.append("")
             elif int(p) in services:
@@ -256,7 +256,7 @@ def describe_flows_report(table, kg, seed=0, per_flow=1, class_word_rate=0.2):
         js = np.flatnonzero(text_label == lab)
         if len(js) and vocab:
             perm = np.argsort(keys[js, : len(vocab)], axis=1)[:, :4].tolist()
-            for j, p in zip(js.tolist(), perm):
+            for j, p in zip(js.tolist(), perm, strict=True):
                 picks[j] = p
 
     behaviour, knowledge, klass = tpl["behaviour"], tpl["knowledge"], tpl["class"]

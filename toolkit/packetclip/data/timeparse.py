@@ -6,7 +6,7 @@ TrafficLabelling) and epoch numbers (s, ms or us by magnitude). Distinct strings
 once, so 1-second timestamps over a million rows cost a few thousand parses.
 """
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 
@@ -26,7 +26,7 @@ def _one(s):
         return v / 1e6 if v > 1e14 else v / 1e3 if v > 1e11 else v
     for fmt in _FORMATS:
         try:
-            return datetime.strptime(s, fmt).replace(tzinfo=timezone.utc).timestamp()
+            return datetime.strptime(s, fmt).replace(tzinfo=UTC).timestamp()
         except ValueError:
             continue
     return None

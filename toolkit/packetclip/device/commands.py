@@ -90,13 +90,15 @@ def flash(board, firmware, port, probe, detach):
 @click.option("--board", required=True, help="board name from boards/ or a path to a board .toml")
 @click.option("--port", default=None, help="serial port or pyserial URL (socket://, rfc2217://, loop://)")
 @click.option("--firmware", type=click.Path(), default=None, help="emulated boards: build folder or .elf to start")
+@click.option("--give-up", "give_up", type=click.FloatRange(1, 3600), default=30.0, show_default=True, metavar="SECONDS",
+              help="stop with one line when the device makes no progress for this long")
 @click.option("--json", "as_json", is_flag=True, help="print boot line, INFO and STATS as JSON")
-def monitor(board, port, firmware, as_json):
+def monitor(board, port, firmware, as_json, give_up):
     """Handshake with a board and print its boot line, INFO and STATS."""
     from packetclip.device.monitor import format_monitor
     from packetclip.device.monitor import monitor as run
 
-    res = run(board, port, firmware, log=(lambda *a: None) if as_json else (lambda m: click.echo(m, err=True)))
+    res = run(board, port, firmware, give_up_s=give_up, log=(lambda *a: None) if as_json else (lambda m: click.echo(m, err=True)))
     click.echo(json.dumps(res, indent=2, default=str) if as_json else format_monitor(res))
 
 
@@ -116,15 +118,17 @@ def monitor(board, port, firmware, as_json):
 @click.option("--missions", type=click.Path(dir_okay=False), default=None,
               help="prototypes file (`packetclip mission compile`) to push first; every RESULT's mission scores are "
                    "checked bit for bit against the host reference")
+@click.option("--give-up", "give_up", type=click.FloatRange(1, 3600), default=30.0, show_default=True, metavar="SECONDS",
+              help="stop with one line when the device makes no progress for this long")
 @click.option("--json", "as_json", is_flag=True, help="print the results as JSON")
-def conform(board, model, data, inputs, port, firmware, out, limit, window, missions, as_json):
+def conform(board, model, data, inputs, port, firmware, out, limit, window, missions, as_json, give_up):
     """Check every device output bit-exactly against the TFLM runtime; latency, link (and accuracy
     on a flow bundle's test split). Differences are traced to their first tensor (mismatch-debug.json)."""
     from packetclip.device.conform import conform as run
 
     log = (lambda *a: None) if as_json else click.echo
     res = run(board, model, data=data, port=port, out=out, limit=limit, window=window, firmware=firmware, log=log,
-              inputs=inputs, missions=missions)
+              inputs=inputs, missions=missions, give_up_s=give_up)
     if as_json:
         click.echo(json.dumps(res, indent=2, sort_keys=True, default=str))
     if not res["passed"]:

@@ -16,6 +16,7 @@ False when an output differs for a reason other than a known difference of the g
 import json
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -37,28 +38,46 @@ def default_out(board_name):
 
 
 def test_inputs(bundle, data=None, limit=None):
-    """(int8 inputs [n, input bytes], true labels [n], description, rows) of the test split.
+    """(int8 inputs [n, input bytes], true labels [n], description, rows) of the flows to check.
 
-    The split is the one recorded in model.json (distill's: stratified, seed 0), on the
-    bundle's own data or on FILE; `limit` takes a fixed random subset (seed 0), in row order."""
+    The bundle's own data (no FILE, or FILE is that data): the test split recorded in model.json
+    (distill's: stratified, seed 0). Another capture: every row, none of it was seen in training.
+    `limit` takes a fixed random subset (seed 0), in row order."""
     from packetclip.bundle.verify import bundle_inputs
-    from packetclip.data import load_flows, split_indices
+    from packetclip.data import split_indices
 
-    d = bundle.meta.get("data") or {}
-    sp = {**DEFAULT_SPLIT, **(d.get("split") or {})}
-    if data is not None:
-        table = load_flows(path=str(data))
-        source = str(data)
+    table, where, split = scored_rows(bundle, data)
+    if split is None:
+        rows = np.arange(len(table.labels), dtype=np.int64)
     else:
-        table = load_flows(path=d.get("path"), dialect=d.get("dialect"))
-        source = str(d.get("source") or d.get("path") or "cicids2017-sample")
-    rows = np.sort(np.asarray(split_indices(table, kind=sp["kind"], test=sp["test"], val=sp.get("val", 0.0),
-                                            seed=sp["seed"])["test"], dtype=np.int64))
+        rows = np.sort(np.asarray(split_indices(table, kind=split["kind"], test=split["test"], val=split.get("val", 0.0),
+                                                seed=split["seed"])["test"], dtype=np.int64))
     if limit is not None and 0 < limit < len(rows):
         rows = np.sort(np.random.default_rng(0).choice(rows, int(limit), replace=False))
-    where = f"{source} test split ({sp['kind']}, test={sp['test']}, seed={sp['seed']})"
     Q = bundle_inputs(bundle, table, rows, where).reshape(len(rows), -1)
     return Q, np.asarray(table.labels).astype(str)[rows], where, rows
+
+
+def scored_rows(bundle, data=None):
+    """(flow table, description, split or None): the split to score when the flows are the bundle's
+    own data (None: every row counts, it is another capture)."""
+    from packetclip.data import load_flows
+
+    d = bundle.meta.get("data") or {}
+    own = d.get("path")
+    if data is not None and not (own and _same_file(data, own)):
+        return load_flows(path=str(data)), f"{data} (every flow: not the bundle's training data)", None
+    sp = {**DEFAULT_SPLIT, **(d.get("split") or {})}
+    table = load_flows(path=own if data is None else str(data), dialect=d.get("dialect"))
+    source = str(d.get("source") or own or "cicids2017-sample")
+    return table, f"{source} test split ({sp['kind']}, test={sp['test']}, seed={sp['seed']})", sp
+
+
+def _same_file(a, b):
+    try:
+        return Path(a).resolve() == Path(b).resolve()
+    except OSError:
+        return False
 
 
 def check_device(info, bundle, board):
@@ -120,8 +139,11 @@ KNOWN = ("scale_product_rounding",)   # causes where the device matches TFLM's k
 
 def conform(board, bundle_dir, data=None, port=None, out=None, limit=None, window=16, firmware=None,
             timeout=2.0, link_baud=None, log=print, progress=None, build=True, inputs=None, debug_limit=DEBUG_LIMIT,
-            missions=None):
+            give_up_s=30.0, missions=None):
     """Run the conformance test; returns the results dict (also written to OUT/results.json).
+
+    A windowed flow bundle on a device with a host table (INFO record 3) gets every flow of the
+    data streamed one FLOW at a time (device/stream.py); any other bundle gets whole inputs.
     `missions`: a prototypes file (`packetclip mission compile`) pushed first; every RESULT's
     mission scores and best mission are then checked bit for bit against packetclip.missions.score
     on the TFLM outputs."""
@@ -136,54 +158,60 @@ def conform(board, bundle_dir, data=None, port=None, out=None, limit=None, windo
         from packetclip.missions.prototypes import load_prototypes
 
         protos = load_prototypes(missions, bundle)
-    y = rows = None
-    if inputs is not None:
-        from packetclip.device.inputs import conform_inputs
-
-        if data is not None:
-            raise PacketclipError("conform: give --inputs or --data, not both (--data selects flows of a flow bundle)")
-        Q, where = conform_inputs(bundle, inputs, limit)
-        rows = np.arange(len(Q))
-    elif not bundle.is_flow:
+    if inputs is not None and data is not None:
+        raise PacketclipError("conform: give --inputs or --data, not both (--data selects flows of a flow bundle)")
+    if inputs is None and not bundle.is_flow:
         raise PacketclipError(f"{bundle.path}: a generic bundle (no flow metadata) has no test split; give --inputs random:N "
                               "(seeded random int8 inputs) or --inputs FILE.npy (your recorded int8 inputs)")
-    else:
-        Q, y, where, rows = test_inputs(bundle, data, limit)
-        if len(Q) == 0:
-            raise PacketclipError(f"{where}: no test rows to send")
-    from packetclip.bundle.golden import run_tflm
-
-    golden = np.asarray(run_tflm(bundle.tflite, Q)).reshape(len(Q), -1).astype(np.int8)
-    log(f"{len(Q)} inputs: {where}; golden outputs from the TFLM runtime")
+    windowed = inputs is None and bundle.window > 1
+    job = None if windowed else _whole_inputs(bundle, data, limit, inputs, log)   # fail fast, before a board starts
 
     with connect(board, port, firmware, bundle_dir, build=build, log=log) as link:
         baud = link_baud if link_baud is not None else (link.baud if link.rate_limited else 0)
-        with Session.open(link.url, baud=board.baud or 115200, timeout=timeout,
+        with Session.open(link.url, baud=board.baud or 115200, timeout=timeout, give_up_s=give_up_s,
                           link_bps=(baud / 10.0 if baud else None)) as s:
             boot = s.wait_boot(0.5 if link.emulator is not None else 2.0)
             info = s.hello()
             check_device(info, bundle, board)
             log(f"device: {info.board} fw {info.firmware_version}, engine {info.engine_name}, model {info.model_sha256[:12]}..., "
                 f"counter {info.counter_name}")
-            pushed = None
+            if windowed and info.temporal is not None:
+                from packetclip.device.stream import flow_stream
+
+                job = _Job.of_stream(bundle, flow_stream(bundle, data, limit), info.temporal, log)
+            elif job is None:   # a windowed model on a device without a host table: the host builds the windows
+                job = _whole_inputs(bundle, data, limit, None, log)
+            pushed = device_scores = None
             if protos is not None:
                 from packetclip.missions.device import push_session
 
+                if job.stream is not None:
+                    raise PacketclipError("conform --missions: this windowed bundle is streamed as FLOWs, and FLOW_RESULT "
+                                          "carries no mission scores yet; score missions with a per-flow (mlp) student")
                 pushed = push_session(s, protos, "conform --missions")
                 log(f"pushed {pushed['count']} prototype(s) in {pushed['seconds'] * 1000:.1f} ms, set {pushed['sha256'][:12]}...")
-            bar = _bar(len(Q), progress)
+            bar = _bar(len(job.Q), progress)
             t0 = time.monotonic()
-            counters, outs = s.infer(Q, window=window, progress=bar.update if bar else None)
-            device_scores = s.mission_scores
+            if job.stream is None:
+                counters, outs = s.infer(job.Q, window=window, progress=bar.update if bar else None)
+                history = None
+                device_scores = s.mission_scores
+            else:
+                order = job.stream.order
+                c, h, o = s.flows(job.stream.keys[order], job.stream.starts_us[order], job.stream.rows[order],
+                                  window=window, progress=bar.update if bar else None)
+                counters, history, outs = np.empty_like(c), np.empty_like(h), np.empty_like(o)
+                counters[order], history[order], outs[order] = c, h, o
             wall = time.monotonic() - t0
             if bar:
                 bar.close()
             stats = s.stats()
-            link_res = link_summary(s, wall, len(Q), baud)
-    debug = _debug(bundle, info, Q, golden, outs, debug_limit, log)
-    mrec = _missions_check(bundle, protos, pushed, golden, device_scores) if protos is not None else None
-    return _finish(board, bundle, info, boot or (link.emulator.boot if link.emulator else None), Q, golden, outs,
-                   counters, y, rows, where, link_res, stats, out, log, debug, mrec)
+            link_res = link_summary(s, wall, len(job.Q), baud)
+    context = job.context(info, stats, history)
+    debug = _debug(bundle, info, job.Q, job.golden, outs, debug_limit, log)
+    mrec = _missions_check(bundle, protos, pushed, job.golden, device_scores) if protos is not None else None
+    return _finish(board, bundle, info, boot or (link.emulator.boot if link.emulator else None), job, outs,
+                   counters, link_res, stats, out, log, debug, context, mrec)
 
 
 def _missions_check(bundle, protos, pushed, golden, device_scores):
@@ -200,6 +228,71 @@ def _missions_check(bundle, protos, pushed, golden, device_scores):
     return {"count": protos.count, "names": list(protos.names), "sha256": protos.sha256, "push": pushed,
             "bit_exact": int(exact.sum()), "mismatches": int((~exact).sum()),
             "scores": None if device_scores is None else device_scores[1], "best": None if device_scores is None else device_scores[0]}
+
+
+@dataclass
+class _Job:
+    """What a conformance run sends and what every output must equal."""
+    Q: np.ndarray                 # int8 inputs the device computes on (for a stream: the reference windows)
+    golden: np.ndarray            # TFLM's outputs on Q
+    y: np.ndarray = None          # true labels (flow bundles)
+    scored: np.ndarray = None     # bool: rows the metrics count (all when None)
+    rows: np.ndarray = None
+    where: str = ""
+    stream: object = None         # device/stream.FlowStream when the device keeps the context
+    reference: tuple = None       # (history lengths, WindowStats) of the stream's reference
+    host_windows: bool = False    # a windowed model whose windows the host built (a device without a host table)
+
+    @classmethod
+    def of_stream(cls, bundle, stream, temporal, log):
+        if temporal["window"] != bundle.window:
+            raise PacketclipError(f"the device keeps windows of {temporal['window']} flows, the bundle {bundle.path} takes "
+                                  f"{bundle.window}; rebuild the firmware for this bundle")
+        Q, hist, stats = stream.reference(bundle, temporal["hosts"])
+        if stream.out_of_order:
+            log(f"warning: {stream.out_of_order} flows of {stream.where} start before the row above them; "
+                "they are streamed in start-time order (ties in file order), as the host reference orders them")
+        log(f"{len(Q)} flows from {stream.where}, one FLOW each; the device keeps {temporal['hosts']} hosts x "
+            f"{temporal['window'] - 1} flows ({temporal['table_bytes']:,} B); golden outputs from the TFLM runtime on "
+            f"the reference windows ({stats.evictions} evictions, {stats.returns} returning hosts)")
+        return cls(Q, _golden(bundle, Q), stream.labels, stream.scored, np.arange(len(Q)), stream.where, stream, (hist, stats))
+
+    def context(self, info, dev, history):
+        if self.stream is None:
+            return {"where": "host" if self.host_windows else "none"}
+        hist_ref, ref = self.reference
+        t = info.temporal
+        same = int((history == hist_ref).sum())
+        return {"where": "device", "window": t["window"], "hosts": t["hosts"], "table_bytes": t["table_bytes"],
+                "replay": t["replay"], "evictions": int(dev["evictions"]), "evictions_reference": int(ref.evictions),
+                "hosts_seen": int(dev["hosts_seen"]), "returns": int(ref.returns), "addresses": int(ref.addresses),
+                "host_keys": int(ref.hosts), "collisions": int(ref.collisions), "max_hosts": int(ref.max_hosts),
+                "flows": int(dev["flows"]), "flow_replays": int(dev["flow_replays"]),
+                "device_out_of_order": int(dev["out_of_order"]), "file_out_of_order": self.stream.out_of_order,
+                "history_matches": same, "history_mismatches": int(len(history) - same),
+                "scored": int(self.stream.scored.sum())}
+
+
+def _golden(bundle, Q):
+    from packetclip.bundle.golden import run_tflm
+
+    return np.asarray(run_tflm(bundle.tflite, Q)).reshape(len(Q), -1).astype(np.int8)
+
+
+def _whole_inputs(bundle, data, limit, inputs, log):
+    """Whole int8 inputs: --inputs (any bundle) or a flow bundle's test split (windows built by the host)."""
+    if inputs is not None:
+        from packetclip.device.inputs import conform_inputs
+
+        Q, where = conform_inputs(bundle, inputs, limit)
+        job = _Job(Q, _golden(bundle, Q), rows=np.arange(len(Q)), where=where)
+    else:
+        Q, y, where, rows = test_inputs(bundle, data, limit)
+        if len(Q) == 0:
+            raise PacketclipError(f"{where}: no test rows to send")
+        job = _Job(Q, _golden(bundle, Q), y, None, rows, where, host_windows=bundle.window > 1)
+    log(f"{len(job.Q)} inputs: {job.where}; golden outputs from the TFLM runtime")
+    return job
 
 
 def _debug(bundle, info, Q, golden, outs, limit, log):
@@ -236,27 +329,29 @@ def _bar(n, progress):
     return tqdm(total=n, unit="inf", desc="conform", disable=not sys.stdout.isatty())
 
 
-def _finish(board, bundle, info, boot, Q, golden, outs, counters, y, rows, where, link_res, stats, out, log, debug,
-            missions=None):
+def _finish(board, bundle, info, boot, job, outs, counters, link_res, stats, out, log, debug, context, missions=None):
+    Q, golden, rows, where = job.Q, job.golden, job.rows, job.where
     same = np.all(outs == golden, axis=1)
     n_exact = int(same.sum())
     m = None
-    if y is not None:
+    if job.y is not None:
         from packetclip.bundle.verify import outputs_to_scores, score, summary
 
-        seen = np.isin(y, bundle.meta["labels"])   # a class the model has no output for is not scored
-        cls, mis, _ = outputs_to_scores(bundle, outs[seen])
-        m = score(bundle.meta, y[seen], cls, mis)
+        keep = job.scored if job.scored is not None else np.ones(len(job.y), bool)
+        keep = keep & np.isin(job.y, bundle.meta["labels"])   # a class the model has no output for is not scored
+        cls, mis, _ = outputs_to_scores(bundle, outs[keep])
+        m = score(bundle.meta, job.y[keep], cls, mis)
     lat = latency_summary(counters, board, info)
     known = bool(debug and "reports" in debug and debug["explained_inputs"] == debug["of"]
                  and all(r.get("cause") in KNOWN for r in debug["reports"]))
+    history_ok = context.get("history_mismatches", 0) == 0 and context.get("evictions") == context.get("evictions_reference")
     res = {
-        "passed": bool((n_exact == len(Q) or known) and (missions is None or missions["mismatches"] == 0)),
+        "passed": bool((n_exact == len(Q) or known) and history_ok and (missions is None or missions["mismatches"] == 0)),
         "board": board.name, "emulated": bool(board.emulated), "bundle": str(bundle.path), "model_sha256": bundle.sha256,
         "kind": "flow" if bundle.is_flow else "generic",
         "data": where, "n": int(len(Q)), "bit_exact": n_exact, "mismatches": int(len(Q) - n_exact),
         "device": {**info.to_dict(), "boot": boot}, "device_stats": stats,
-        "metrics": summary(m) if m is not None else None, "latency": lat, "link": link_res,
+        "metrics": summary(m) if m is not None else None, "latency": lat, "link": link_res, "context": context,
     }
     if missions is not None:
         res["missions"] = {k: v for k, v in missions.items() if k not in ("scores", "best")}
@@ -290,6 +385,10 @@ def headline(res):
     if res.get("missions"):
         mi = res["missions"]
         s += f"; mission scores ({mi['count']} prototypes) {mi['bit_exact']}/{res['n']} bit-exact with the host reference"
+    ctx = res.get("context") or {}
+    if ctx.get("where") == "device":
+        s += (f"; flows streamed to a {ctx['hosts']}-host table ({ctx['table_bytes']:,} B, {ctx['evictions']} evictions, "
+              f"{ctx['history_mismatches']} history mismatches)")
     ips = res["link"].get("inferences_per_s")
     if ips:
         s += f"; {ips:,.0f} inferences/s over the link"
@@ -367,6 +466,19 @@ def report_md(res):
             lines += [f"First: input {f['input']}: {f.get('explanation', f.get('cause'))}.", ""]
     elif dbg and dbg.get("skipped"):
         lines += ["## Mismatch debugger", "", dbg["skipped"] + ".", ""]
+    ctx = res.get("context") or {}
+    if ctx.get("where") == "device":
+        lines += ["## Temporal context on the device", "",
+                  f"Every flow sent as one FLOW in start-time order; the device built each window from its table of "
+                  f"{ctx['hosts']} hosts x {ctx['window'] - 1} flows ({ctx['table_bytes']:,} B). Evictions: device "
+                  f"{ctx['evictions']}, reference {ctx['evictions_reference']}; hosts that came back after eviction: "
+                  f"{ctx['returns']}; history length equal to the reference's on {ctx['history_matches']} of "
+                  f"{ctx['history_matches'] + ctx['history_mismatches']} flows; {ctx['addresses']} source addresses, "
+                  f"{ctx['collisions']} host-key collisions; {ctx['flow_replays']} FLOWs answered from the replay buffer; "
+                  f"{ctx['file_out_of_order']} rows of the file out of time order. Metrics count {ctx['scored']} flows.", ""]
+    elif ctx.get("where") == "host":
+        lines += ["## Temporal context", "", "The device has no host table (built with --hosts 0): the harness built each "
+                  "window and sent it whole.", ""]
     if met is not None:
         lines += ["## On-device accuracy (from the device's outputs)", "",
                   "| accuracy | macro-F1 | 3-mission mean AUC |", "|---|---|---|",

@@ -5,11 +5,11 @@ from packetclip.device.launch import connect
 from packetclip.device.session import Session
 
 
-def monitor(board, port=None, firmware=None, timeout=2.0, log=print):
+def monitor(board, port=None, firmware=None, timeout=2.0, give_up_s=30.0, log=print):
     """Handshake with a board; returns {"url", "boot", "info", "stats", "link"}."""
     board = board if hasattr(board, "section") else load_board(board)
     with connect(board, port, firmware, None, build=False, log=log) as link:
-        with Session.open(link.url, baud=board.baud or 115200, timeout=timeout) as s:
+        with Session.open(link.url, baud=board.baud or 115200, timeout=timeout, give_up_s=give_up_s) as s:
             boot = s.wait_boot(0.5 if link.emulator is not None else 2.0) or (link.emulator.boot if link.emulator else None)
             info = s.hello()
             stats = s.stats()

@@ -200,20 +200,31 @@ def parse_boot_line(chunk):
 class Deframer:
     """Splits a byte stream at 0x00 delimiters; skips empty chunks.
 
-    Bytes after the last delimiter wait for the next feed. A chunk longer than `max_chunk`
-    is still returned whole (the host has memory); decode_frame then rejects it.
+    Bytes after the last delimiter wait for the next feed, at most `max_chunk` of them: like
+    the device, the host discards a chunk longer than the longest legal frame (a peer streaming
+    bytes without a delimiter costs no memory); `discarded` counts the bytes thrown away.
     """
 
-    def __init__(self):
+    def __init__(self, max_chunk=None):
         self._buf = bytearray()
+        self.max_chunk = max_chunk or max_encoded_len(4096)
+        self.discarded = 0
 
     def feed(self, data):
         self._buf += data
         if 0 not in data:
+            if len(self._buf) > self.max_chunk:
+                self.discarded += len(self._buf)
+                self._buf.clear()
             return []
         parts = self._buf.split(b"\x00")
         self._buf = bytearray(parts.pop())
-        return [bytes(p) for p in parts if p]
+        if len(self._buf) > self.max_chunk:
+            self.discarded += len(self._buf)
+            self._buf.clear()
+        keep = [bytes(p) for p in parts if p and len(p) <= self.max_chunk]
+        self.discarded += sum(len(p) for p in parts if len(p) > self.max_chunk)
+        return keep
 
     @property
     def pending(self):

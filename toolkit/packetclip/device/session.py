@@ -131,8 +131,21 @@ class Session:
 
     # -- bytes ---------------------------------------------------------------------------
     def _write(self, data):
-        self.ser.write(data)
+        try:
+            self.ser.write(data)
+        except OSError as exc:   # pyserial's SerialException is an OSError
+            raise LinkLost(f"the link closed while sending ({exc}); check that the device is connected "
+                           "and that nothing else holds the port") from None
         self.link.tx_bytes += len(data)
+
+    def _silence(self):
+        """Why the device may not be answering, from what arrived (for a give-up message)."""
+        if self._deframer.discarded:
+            return (f"; it sent {self._deframer.discarded:,} bytes that were no frame (wrong baud rate, "
+                    "or not packetclip firmware?)")
+        if self.link.rx_bad:
+            return f"; {self.link.rx_bad} damaged replies"
+        return "" if self.link.rx_bytes else "; nothing at all came back"
 
     def _next_seq(self):
         """The next seq (1..255, never 0), counted as one frame sent at this moment."""
@@ -149,7 +162,11 @@ class Session:
             return out
         deadline = time.monotonic() + wait
         while True:
-            data = self.ser.read(65536)
+            try:
+                data = self.ser.read(65536)
+            except OSError as exc:
+                raise LinkLost(f"the device closed the link ({exc}); check the cable or the emulator, "
+                               "then run again") from None
             if data:
                 self.link.rx_bytes += len(data)
                 chunks = self._deframer.feed(data)
@@ -206,6 +223,9 @@ class Session:
                               "update the firmware (packetclip build + flash) or packetclip")
         if self.info is None:
             self.info = info
+            # the longest legal reply: a RESULT of this model (plus its headers) or an INFO
+            self._deframer.max_chunk = P.max_encoded_len(max(info.output_bytes, 0) + 4096)
+            # the prototypes it holds: a reboot forgets pushed ones (RAM), which later INFOs reveal
             self.missions = info.prototypes
         elif self.missions and info.prototypes and info.prototypes["sha256"] != self.missions["sha256"]:
             raise DeviceError(f"the device came back with prototype set {info.prototypes['sha256'][:12]}... instead of "
@@ -325,9 +345,12 @@ class Session:
         b = _Batch(jobs, parse, progress)
         b.stateful = stateful
         last_progress, recoveries = time.monotonic(), 0
+        last_done, done = last_progress, 0
         while b.done < len(jobs):
             batch = bytearray()
-            while b.pending and len(b.outst) < window:
+            while b.pending and len(b.outst) < window and (not stateful or b.pending[0][0] < b.oldest_open() + window):
+                # stateful (FLOW): never more than `window` flows past the oldest unanswered one, so a
+                # FLOW resent after a lost reply is still in the device's replay buffer
                 j, k = b.pending.popleft()
                 seq = self._next_seq()
                 batch += P.encode_frame(jobs[j][k][0], seq, jobs[j][k][1])
@@ -353,6 +376,11 @@ class Session:
                     time.monotonic() - last_progress > self._round_timeout(sum(b.wire_len(*v) for v in b.outst.values())):
                 self.link.timeouts += 1
                 trouble = "timeout"
+            if b.done != done:
+                last_done, done = time.monotonic(), b.done
+            elif time.monotonic() - last_done > self.give_up_s:   # answers, but none completes a request
+                raise LinkLost(f"no request completed for {self.give_up_s:.0f} s ({b.done} of {len(jobs)} done; "
+                               f"last trouble: {trouble or 'none'}){self._silence()}; check the firmware and the link")
             if trouble and b.done < len(jobs):
                 recoveries += 1
                 if self.max_recoveries is not None and recoveries > self.max_recoveries:
@@ -449,7 +477,7 @@ class Session:
         while True:
             now = time.monotonic()
             if now > give_up:
-                raise LinkLost(f"the device stopped answering ({why}) for {self.give_up_s:.0f} s; "
+                raise LinkLost(f"the device stopped answering ({why}) for {self.give_up_s:.0f} s{self._silence()}; "
                                "check the link, the baud rate and that packetclip firmware runs there")
             if now - last_send > self._round_timeout(300 * (len(outst) + 1)):
                 self.link.timeouts += 1
@@ -528,6 +556,7 @@ class Session:
         frames = [(j, k) for j in restart for k in range(b.acked.get(j, -1) + 1, len(b.jobs[j]))]
         b.pending = deque(frames + [(j, k) for j, k in b.pending if j not in again])
 
+
 class _Batch:
     """The state of one pipelined run: jobs (lists of (type, body) frames), what is pending,
     outstanding (seq -> (job, frame)), started but unfinished, and the results."""
@@ -539,7 +568,14 @@ class _Batch:
         self.outst, self.started, self.retries, self.acked, self.done = {}, set(), {}, {}, 0
         self.failed = set()       # jobs the device refused (BAD_OFFSET/NOT_LOADED) since the last recovery
         self.stateful = False
+        self._open = 0            # every job before this one is done
         self._wire = {}
+
+    def oldest_open(self):
+        """The first job without a result."""
+        while self._open < len(self.results) and self.results[self._open] is not None:
+            self._open += 1
+        return self._open
 
     def wire_len(self, j, k):
         key = (j, k)

@@ -27,6 +27,10 @@ def _command_line(teacher_run, opts):
 @click.option("--max-weights", type=int, default=None, help="Weight bytes limit (tighter than the board's flash).")
 @click.option("--max-arena", type=int, default=None, help="TFLM arena bytes limit (tighter than the board's RAM).")
 @click.option("--max-macs", type=int, default=None, help="Multiply-accumulates per inference limit.")
+@click.option("--max-ram", type=int, default=None,
+              help="RAM bytes limit for the model at run time: its TFLM arena plus, for a windowed student, the device's host table.")
+@click.option("--hosts", type=click.IntRange(min=1), default=16, show_default=True,
+              help="Hosts the device keeps for a windowed (conv1d) student: the table (hosts x window-1 flows) counts in RAM.")
 @click.option("--preset", type=click.Choice(["full", "demo", "tiny"]), default="full", show_default=True,
               help="full: the released bundles; demo: fast for `make demo`; tiny: seconds (tests).")
 @click.option("--data", default=None, help="Flow file; default: the teacher's data (the embedded CIC-IDS2017 sample).")
@@ -37,7 +41,7 @@ def _command_line(teacher_run, opts):
               help="Values in the embedding head [default: 16]: the top principal directions of the teacher's flow embeddings.")
 @click.option("--labels-only", is_flag=True, help="No teacher: train the student on the labels alone.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
-def distill(teacher_run, board, out, arch, seed, max_weights, max_arena, max_macs, preset, data, embedding, embedding_dim,
+def distill(teacher_run, board, out, arch, seed, max_weights, max_arena, max_macs, max_ram, hosts, preset, data, embedding, embedding_dim,
             labels_only, as_json):
     """Distill TEACHER_RUN into an int8 TFLM student bundle at --out, sized for --board."""
     from packetclip.distill.pipeline import distill as run
@@ -46,12 +50,13 @@ def distill(teacher_run, board, out, arch, seed, max_weights, max_arena, max_mac
     if (teacher_run is None) == (not labels_only):
         raise PacketclipError("packetclip distill: give a TEACHER_RUN folder or --labels-only (not both, not neither)")
     cmd = _command_line(teacher_run, [("--board", board), ("--arch", arch), ("--seed", seed), ("--max-weights", max_weights),
-                                      ("--max-arena", max_arena), ("--max-macs", max_macs), ("--preset", preset),
-                                      ("--data", data), ("--embedding", embedding), ("--embedding-dim", embedding_dim),
-                                      ("--out", out)])
+                                      ("--max-arena", max_arena), ("--max-macs", max_macs), ("--max-ram", max_ram),
+                                      ("--hosts", hosts if arch != "mlp" else None), ("--preset", preset),
+                                      ("--data", data), ("--embedding", embedding),
+                                      ("--embedding-dim", embedding_dim), ("--out", out)])
     log = (lambda msg: click.echo(msg, err=True)) if as_json else click.echo
     result = run(teacher_run, board=board, out=out, arch=arch, seed=seed, max_macs=max_macs, max_weights=max_weights,
-                 max_arena=max_arena, preset=preset, data=data, embedding=embedding, embedding_dim=embedding_dim, log=log,
-                 command=cmd)
+                 max_arena=max_arena, preset=preset, data=data, embedding=embedding, embedding_dim=embedding_dim, log=log, command=cmd,
+                 max_ram=max_ram, hosts=hosts)
     if as_json:
         sys.stdout.write(json.dumps(result, indent=2, sort_keys=True) + "\n")

@@ -17,7 +17,7 @@ from packetclip.bundle.format import Bundle, write_bundle
 from packetclip.bundle.verify import evaluate_bundle, probe_arena, run_tflm, score, summary
 from packetclip.data import prep
 from packetclip.distill import convert
-from packetclip.distill.budget import board_budget, plan
+from packetclip.distill.budget import DEFAULT_HOSTS, board_budget, plan
 from packetclip.distill.card import model_card
 from packetclip.distill.students import build_module
 from packetclip.distill.train import KDConfig, Targets, deterministic_torch, fit, predict
@@ -33,11 +33,12 @@ PRESETS = {
     "tiny": {"kd": {"epochs": 4, "qat_epochs": 1}, "per_arch": 1, "calib_rows": 200},
 }
 PTQ_TOLERANCE = 0.005  # macro-F1 lost to PTQ (on val) beyond which QAT runs
+MAX_FALLBACKS = 3      # smaller students tried after one measures over the budget
 
 
 def distill(teacher_run=None, board="mps2-an386", out="models/student", arch="auto", seed=None, max_macs=None,
             max_weights=None, max_arena=None, preset="full", data=None, embedding=False, embedding_dim=None, log=print,
-            command=None):
+            command=None, max_ram=None, hosts=DEFAULT_HOSTS):
     t_start = time.monotonic()
     if preset not in PRESETS:
         raise PacketclipError(f"--preset: unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
@@ -81,10 +82,13 @@ def distill(teacher_run=None, board="mps2-an386", out="models/student", arch="au
                       None if tp is None or tp.get("mission_logits") is None else np.asarray(tp["mission_logits"], np.float64),
                       t_emb)
 
-    budget = board_budget(board, max_weights=max_weights, max_arena=max_arena, max_macs=max_macs)
-    specs, table_rows = plan(budget, arch, len(features), n_out, per_arch=pre["per_arch"])
+    if hosts is None or int(hosts) < 1:
+        raise PacketclipError(f"--hosts {hosts}: a windowed student's device keeps at least 1 host; give --hosts N >= 1")
+    budget = board_budget(board, max_weights=max_weights, max_arena=max_arena, max_macs=max_macs, max_ram=max_ram, hosts=hosts)
+    specs, table_rows, fallback = plan(budget, arch, len(features), n_out, per_arch=pre["per_arch"])
     log(f"distill: {len(features)} features, {len(labels)} classes, teacher {'none (labels only)' if teacher is None else teacher_run}; "
-        f"budget weights <= {budget.max_weights} B, arena <= {budget.max_arena} B; training {', '.join(s.name for s in specs)}")
+        f"budget weights <= {budget.max_weights} B, arena <= {budget.max_arena} B, arena + host table "
+        f"({budget.hosts} hosts) <= {budget.max_ram} B; training {', '.join(s.name for s in specs)}")
     tr = sp["train"][known[sp["train"]]]
     va = sp["val"][known[sp["val"]]]
     te = sp["test"][known[sp["test"]]]   # a class the teacher was not trained on has no output to score
@@ -93,22 +97,28 @@ def distill(teacher_run=None, board="mps2-an386", out="models/student", arch="au
     if space is not None:
         base_meta["embedding"] = space
 
-    tried = []
-    for spec in specs:
+    tried, queue = [], list(specs)
+    while queue:
+        spec = queue.pop(0)
         res = _train_one(spec, inputs, targets, tr, va, heads, base_meta, cfg, seed, pre["calib_rows"], log)
         arena = probe_arena(res["tflite"])
         res["arena_bytes"] = arena
-        fits = arena <= budget.max_arena and res["checks"]["weight_bytes"] <= budget.max_weights
+        fits = not budget.misses(spec, arena) and res["checks"]["weight_bytes"] <= budget.max_weights
         res["fits"] = fits
         tried.append(res)
         log(f"  {spec.name}: val macro-F1 float {res['val_float']:.4f}, TFLM int8 {res['val_int8']:.4f} ({res['quantization']}); "
-            f"{res['checks']['weight_bytes']} weight B, arena {arena} B{'' if fits else ' (over budget)'}")
+            f"{res['checks']['weight_bytes']} weight B, arena {arena} B"
+            + (f" + {budget.table(spec)} B host table" if budget.table(spec) else "") + ("" if fits else " (over budget)"))
+        # the arena is an estimate until converted: over it, the next smaller fitting spec (3 tries per arch)
+        if not fits and fallback.get(spec.arch) and sum(r["spec"].arch == spec.arch for r in tried) <= MAX_FALLBACKS:
+            queue.insert(0, fallback[spec.arch].pop(0))
     ok = [r for r in tried if r["fits"]]
     if not ok:  # the estimate fitted but the converted file does not: report the measured sizes
         least = min(tried, key=lambda r: (r["arena_bytes"], r["checks"]["weight_bytes"]))
-        raise PacketclipError(f"board {budget.board}: converted {least['spec'].name} measures a {least['arena_bytes']} B TFLM arena and "
-                              f"{least['checks']['weight_bytes']} B of weights, over the budget ({budget.max_arena} B arena, "
-                              f"{budget.max_weights} B weights); raise --max-arena/--max-weights to at least those sizes")
+        raise PacketclipError(f"board {budget.board}: converted {least['spec'].name} measures a {least['arena_bytes']} B TFLM arena "
+                              f"(+ {budget.table(least['spec'])} B host table) and {least['checks']['weight_bytes']} B of weights, "
+                              f"over the budget ({budget.max_arena} B arena, {budget.max_ram} B RAM, {budget.max_weights} B weights); "
+                              "raise --max-arena/--max-ram/--max-weights to at least those sizes, or keep fewer --hosts")
     best = max(ok, key=lambda r: (round(r["val_int8"], 4), -r["checks"]["weight_bytes"]))
     spec = best["spec"]
 
@@ -284,6 +294,8 @@ def _meta(base_meta, spec, best, out, kg, budget, data_rec, seed, preset, cfg, t
         "window": spec.window,
         "window_context": {"kind": prep.context_kind(getattr(table, "meta", None)) if spec.window > 1 else "single_flow",
                            "padding": "model-space zero rows (int8: input zero_point) before a host's first flows"},
+        # the device's host table this student was sized with (build uses it unless --hosts says otherwise)
+        **({"context": {"hosts": budget.hosts, "table_bytes": budget.table(spec)}} if spec.window > 1 else {}),
         "input": c["input"], "output": c["output"],
         "kg_version": kg.version,
         "arena_bytes": best["arena_bytes"],

@@ -13,14 +13,17 @@ The output is ONE tensor [class logits | mission logits (| embedding)].
 """
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 ARCHS = ("mlp", "conv1d")
 KERNEL = 2  # conv1d kernel = stride
 
-# Candidate ladders, smallest first. conv1d: (channels per layer), window 2**len(channels)*2.
+# Candidate ladders, smallest first. conv1d: (channels per layer) at each window W of
+# CONV_WINDOWS (two stride-2 layers: W/4 positions reach the last FC); a longer window gives
+# more context but costs the device W-1 rows per host in its table.
 MLP_LADDER = ((8,), (16,), (16, 8), (24, 16), (32, 16), (48, 24), (64, 32), (96, 48), (128, 64), (192, 96), (256, 128))
 CONV_LADDER = ((8, 8), (12, 12), (16, 16), (24, 24), (32, 32), (48, 48), (64, 64))
-CONV_WINDOW = 8
+CONV_WINDOWS = (4, 8)
 
 # TFLM arena overhead beyond the activation buffers, fitted on converted students here
 # (interpreter, per-tensor and per-node structs); the real arena is probed after conversion.
@@ -48,7 +51,7 @@ class StudentSpec:
         """[(positions, fan_in, fan_out)] for every FULLY_CONNECTED, in order."""
         if self.arch == "mlp":
             dims = [self.window * self.n_features, *self.hidden, self.n_out]
-            return [(1, a, b) for a, b in zip(dims, dims[1:])]
+            return [(1, a, b) for a, b in pairwise(dims)]
         out, steps, chans = [], self.window, self.n_features
         for c in self.hidden:
             steps //= KERNEL
@@ -77,7 +80,7 @@ class StudentSpec:
     @property
     def arena_estimate(self):
         acts = [self.window * self.n_features] + [p * b for p, _, b in self.layers()]
-        peak = max(a + b for a, b in zip(acts, acts[1:]))
+        peak = max(a + b for a, b in pairwise(acts))
         return ARENA_BASE + ARENA_PER_OP * self.n_ops + peak
 
     def costs(self):
@@ -93,8 +96,9 @@ def candidates(arch, n_features, n_out):
     """All specs of one architecture, smallest first."""
     if arch == "mlp":
         return [StudentSpec("mlp", h, n_features, n_out, 1) for h in MLP_LADDER]
-    if arch == "conv1d":
-        return [StudentSpec("conv1d", h, n_features, n_out, CONV_WINDOW) for h in CONV_LADDER]
+    if arch == "conv1d":   # by cost: the budget keeps the largest that fits, a window and width trade
+        specs = [StudentSpec("conv1d", h, n_features, n_out, w) for w in CONV_WINDOWS for h in CONV_LADDER]
+        return sorted(specs, key=lambda s: (s.weight_bytes + s.arena_estimate, s.window))
     raise ValueError(f"unknown arch {arch!r}")
 
 
@@ -107,7 +111,7 @@ def build_module(spec):
         def __init__(self):
             super().__init__()
             dims = [spec.window * spec.n_features, *spec.hidden]
-            self.hidden = nn.ModuleList(nn.Linear(a, b) for a, b in zip(dims, dims[1:]))
+            self.hidden = nn.ModuleList(nn.Linear(a, b) for a, b in pairwise(dims))
             self.out = nn.Linear(dims[-1], spec.n_out)
 
         def forward(self, x):

@@ -86,9 +86,9 @@ def _reusable(run, settings, seed, frac, data_path):
 
 
 def _evaluate_seed(run, table, graph, seed, want_plots):
+    from packetclip.data.prep import apply_transform
     from packetclip.metrics import classification_metrics, softmax
     from packetclip.teacher import load_teacher
-    from packetclip.data.prep import apply_transform
     from packetclip.teacher.baselines import baseline_size, fit_baseline, proba_in_order
     from packetclip.teacher.size import teacher_size
 
@@ -141,7 +141,7 @@ def _summarise(results, fractions, seeds, first, settings, table, graph):
                           "macro_f1": _mean_std([r["macro_f1"] for r in rows]),
                           "mean_auc_three_missions": _mean_std([r["mean_auc_three_missions"] for r in rows]),
                           "per_class": per_class, "per_mission": per_mission,
-                          "confusion_seed%d" % seeds[0]: rows[0]["confusion"]}
+                          f"confusion_seed{seeds[0]}": rows[0]["confusion"]}
     scarcity = {model: {f"{int(round(f * 100))}": {"macro_f1": _mean_std([results[(f, s)][model]["macro_f1"] for s in seeds]),
                                                   "mean_auc_three_missions": _mean_std([results[(f, s)][model]["mean_auc_three_missions"] for s in seeds])}
                         for f in fractions} for model in MODELS}
@@ -187,7 +187,7 @@ def _fmt(ms, digits=4):
 
 def render_report(m, with_scarcity):
     s = m["summary"]
-    lines = [f"# Teacher evaluation", "",
+    lines = ["# Teacher evaluation", "",
              f"Data: {m['data']['source']} ({m['data']['rows']} rows after cleaning), {m['data']['split']}, "
              f"seeds {', '.join(map(str, m['seeds']))}; knowledge graph {m['data']['kg_version']}.",
              f"Teacher: preset {m['settings']['preset']}, text encoder {m['settings']['text_encoder']}, SSL {m['settings']['ssl']}, "

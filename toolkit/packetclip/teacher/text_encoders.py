@@ -7,6 +7,7 @@
   is frozen, so each text is embedded once per run.
 """
 
+import itertools
 import re
 import zlib
 
@@ -23,7 +24,7 @@ _TOKEN = re.compile(r"[a-z0-9_]+")
 def tokenize(text, buckets):
     """Words and word bigrams hashed into `buckets` ids (crc32: stable across runs and hosts)."""
     words = _TOKEN.findall(text.lower())
-    grams = words + [a + " " + b for a, b in zip(words, words[1:])]
+    grams = words + [a + " " + b for a, b in itertools.pairwise(words)]
     return [zlib.crc32(g.encode()) % buckets for g in grams] or [0]
 
 
@@ -70,7 +71,7 @@ class MiniLMTextEncoder(nn.Module):
         if missing:
             with torch.no_grad():
                 vecs = np.asarray(self._base.encode(missing), dtype=np.float32)
-            for t, v in zip(missing, vecs):
+            for t, v in zip(missing, vecs, strict=True):
                 self._cache[t] = v
         return torch.from_numpy(np.stack([self._cache[t] for t in texts]))
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from packetclip.data import prep
 from packetclip.errors import PacketclipError
-from packetclip.fsutil import atomic_path, write_text
+from packetclip.fsutil import atomic_path, check_out_dir, write_text
 from packetclip.teacher import config as C
 from packetclip.teacher.dataset import check_table, load_table, source_name, split, subsample
 from packetclip.teacher.hierarchy import build_hierarchy
@@ -88,6 +88,8 @@ def train(data=None, out="runs/teacher", preset="full", seed=0, ssl="packet", te
     """
     cfg = _config(preset, seed, ssl, text_encoder, fraction, overrides)
     out, t_start = Path(out), time.monotonic()
+    if not (out / "checkpoint.pt").exists():      # an interrupted run of ours: trained again in place
+        check_out_dir(out, "config.json", "teacher run folder")   # never a user's folder
     kg_files, kg = _kg_files(kg), _kg(kg)
     table = load_table(data, kg)                                      # load -> clean
     check_table(table, kg)
