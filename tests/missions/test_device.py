@@ -89,6 +89,14 @@ def test_push_cli_and_refusals(stack, tmp_path):
 
     r = cli("compile", "--model", str(default_bundle()), "--teacher", str(stack.teacher), "--out", "q.json", cwd=tmp_path)
     assert "has no embedding head" in one_line_error(r)
+    # a bundle whose embedding record was edited (a projection row dropped): refused when it loads
+    edited = tmp_path / "edited-bundle"
+    shutil.copytree(stack.bundle, edited)
+    meta = json.loads((edited / "model.json").read_text())
+    meta["embedding"]["projection"] = meta["embedding"]["projection"][:-1]
+    (edited / "model.json").write_text(json.dumps(meta))
+    r = cli("compile", "--model", str(edited), "--teacher", str(stack.teacher), "--out", "q.json", cwd=tmp_path)
+    assert "field 'embedding.projection' is not 16 rows of" in one_line_error(r) and not (tmp_path / "q.json").exists()
 
 
 def test_build_compiles_the_missions_in(stack, tmp_path):
