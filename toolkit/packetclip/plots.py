@@ -103,5 +103,5 @@ def grouped_bars(names, series, path, ylabel, title, limit=None, ylim=None):
     ax.set_xticks(x, names, rotation=30, ha="right")
     ax.set_ylabel(ylabel)
     ax.set_title(title)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))   # beside the bars, not over them
     _save(fig, path)

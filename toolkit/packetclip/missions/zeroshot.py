@@ -271,5 +271,10 @@ def _write(out, res):
                                "zero-shot, on the device, vs benign only": [r["auc_device_vs_benign"] for r in res["rows"]],
                                "zero-shot, teacher": [r["auc_teacher"] for r in res["rows"]],
                                "closed set (class seen)": [r["auc_closed_set"] for r in res["rows"]]},
-                       out / "zero-shot.png", "one-vs-rest AUC", f"Held-out classes described in words ({Path(res['data']).name})",
-                       limit=0.9, ylim=(0.4, 1.01))
+                       out / "zero-shot.png", "one-vs-rest AUC", f"Held-out classes described in words ({_data_name(res['data'])})",
+                       limit=0.9, ylim=(0.0, 1.01))
+
+
+def _data_name(data):
+    p = Path(data)   # a capture's flows.csv is named by its folder
+    return f"{p.parent.name}/{p.name}" if p.name == "flows.csv" and p.parent.name else p.name
