@@ -1,5 +1,6 @@
 """`packetclip flash` on emulated boards: starts the device, prints its URL, stops on Ctrl-C."""
 
+import os
 import signal
 import subprocess
 import sys
@@ -7,13 +8,15 @@ import time
 
 import pytest
 
+from ctrl_c import restore_sigint
 from packetclip.device.session import Session
 from packetclip.errors import PacketclipError
 
 
 def _flash(board, build):
     proc = subprocess.Popen([sys.executable, "-m", "packetclip", "flash", "--board", board, "--firmware", str(build)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            preexec_fn=restore_sigint)
     first = proc.stdout.readline()
     url = proc.stdout.readline().strip()
     assert url.startswith("socket://127.0.0.1:"), (first, url, proc.stderr.read() if proc.poll() is not None else "")
@@ -26,7 +29,7 @@ def _stop(proc):
         rc = proc.wait(60)   # generous: a loaded CI machine
     finally:
         if proc.poll() is None:
-            proc.kill()
+            os.killpg(proc.pid, signal.SIGKILL)   # the emulator too: no orphaned QEMU
     err = proc.stderr.read()
     proc.stdout.close()
     proc.stderr.close()

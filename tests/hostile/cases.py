@@ -216,6 +216,8 @@ def csv_cases():
         Case("csv-dialect-bogus", "csv", ["data", "inspect", "{d}/f.csv", "--dialect", "pcapng"], _write("f.csv", text)),
         Case("csv-train-one-class", "csv", ["train", "{d}/f.csv", "--preset", "tiny", "--out", "{d}/r"],
              _write("f.csv", head + "\n" + "\n".join(r for r in rows if r.endswith("BENIGN")) + "\n")),
+        Case("csv-distill-one-class", "csv", ["distill", "--labels-only", "--data", "{d}/f.csv", "--out", "{d}/b"],
+             _write("f.csv", head + "\n" + "\n".join(r for r in rows if r.endswith("BENIGN")) + "\n"), timeout=120),
         Case("csv-train-fifo", "csv", ["train", "{d}/f.csv", "--preset", "tiny", "--out", "{d}/r"],
              lambda d: os.mkfifo(d / "f.csv"), timeout=20),
         Case("csv-split-dev-zero", "csv", ["data", "split", "/dev/zero", "--out", "{d}/s"], timeout=20),
@@ -408,9 +410,9 @@ def bundle_cases():
 
 # -- serial peers ---------------------------------------------------------------------------
 def serial_cases():
-    """Every hostile peer against both commands that talk to a board; --give-up 3 keeps each bounded."""
-    verbs = {"monitor": ["monitor", "--board", "host", "--port", "{peer}", "--give-up", "3"],
-             "conform": ["conform", "--board", "host", "--port", "{peer}", "--limit", "5", "--give-up", "3",
+    """Every hostile peer against both commands that talk to a board; --give-up 1 keeps each short."""
+    verbs = {"monitor": ["monitor", "--board", "host", "--port", "{peer}", "--give-up", "1"],
+             "conform": ["conform", "--board", "host", "--port", "{peer}", "--limit", "5", "--give-up", "1",
                          "--out", "{d}/c"]}
     return [Case(f"serial-{b}-{v}", "serial", argv, serve=lambda d, b=b: Peer(b), timeout=40)
             for b in BEHAVIOURS for v, argv in verbs.items()]

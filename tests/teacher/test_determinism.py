@@ -4,6 +4,7 @@
 import numpy as np
 import pytest
 
+from ctrl_c import restore_sigint
 from packetclip.teacher import load_teacher, train
 
 SMALL = dict(preset="tiny", epochs=3, pretrain_epochs=1, max_rows=400, quiet=True)
@@ -52,7 +53,8 @@ def test_sigint_in_a_subprocess_keeps_a_loadable_checkpoint(tmp_path):
     run = tmp_path / "run"
     code = ("from packetclip.teacher import train\n"
             f"train(None, out={str(run)!r}, preset='tiny', epochs=500, quiet=True)\n")
-    p = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    p = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                         preexec_fn=restore_sigint)
     deadline = time.monotonic() + 240   # generous: a loaded CI machine
     while not (run / "checkpoint.pt").exists() and time.monotonic() < deadline and p.poll() is None:
         time.sleep(0.05)

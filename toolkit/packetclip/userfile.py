@@ -6,7 +6,6 @@ a FIFO or reads /dev/zero until memory runs out.
 """
 
 import json
-import os
 import stat
 import sys
 import tomllib
@@ -135,10 +134,3 @@ def load_json(path, what="JSON file", fix="fix the syntax"):
 
 def load_yaml(path, what="YAML file"):
     return parse_yaml(read_text(path, what), path)
-
-
-def is_regular_file(path):
-    try:
-        return stat.S_ISREG(os.stat(path).st_mode)
-    except OSError:
-        return False

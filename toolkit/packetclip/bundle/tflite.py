@@ -216,13 +216,3 @@ def _check_indices(g, model, where):
         for i in list(o.inputs if o.inputs is not None else []) + list(o.outputs if o.outputs is not None else []):
             if not -1 <= i < n_t:           # -1: an optional input left out
                 bad(f"operator {k}", int(i), n_t, "tensor")
-
-
-def read_tflite(path):
-    """Parse a .tflite file by path."""
-    from pathlib import Path
-
-    p = Path(path)
-    if not p.exists():
-        raise PacketclipError(f"{p}: file not found; give the path of a .tflite model")
-    return parse_tflite(p.read_bytes(), where=str(p))

@@ -37,7 +37,8 @@ class FlowTable:
         return len(self.labels)
 
     def subset(self, idx):
-        """Rows `idx` as a new table (the report stays the one of the whole file)."""
+        """Rows `idx` as a new table (the report stays the one of the whole file); the zero-shot
+        loop trains each teacher on the rows without its held-out class."""
         idx = np.asarray(idx)
         meta = {k: (None if v is None else v[idx]) for k, v in self.meta.items()}
         return FlowTable(self.X[idx], list(self.features), self.labels[idx], self.missions[idx], meta,

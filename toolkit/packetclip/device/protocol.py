@@ -230,9 +230,6 @@ class Deframer:
     def pending(self):
         return len(self._buf)
 
-    def reset(self):
-        self._buf.clear()
-
 
 @dataclass
 class Info:
@@ -461,10 +458,6 @@ def parse_prototypes_reply(body):
 def pack_flow(flow_id, host_key, start_us, row):
     """FLOW body: the flow's id in the stream, its host key, its start time, one int8 row."""
     return struct.pack("<IIQ", flow_id & 0xFFFFFFFF, host_key & 0xFFFFFFFF, max(0, int(start_us))) + bytes(row)
-
-
-def pack_flow_result(counter_delta, flow_id, history, output):
-    return struct.pack("<IIB", counter_delta & 0xFFFFFFFF, flow_id & 0xFFFFFFFF, history) + bytes(output)
 
 
 def parse_flow_result(body, output_bytes=None):

@@ -56,6 +56,10 @@ def distill(teacher_run=None, board="mps2-an386", out="models/student", arch="au
     sp = _split(table, seed)
     labels_all = np.asarray(table.labels).astype(str)
     labels = list(teacher.labels) if teacher else [t for t in _technique_ids(kg) if t in set(labels_all[sp["train"]])]
+    if len(labels) < 2:
+        where = data_rec.get("source") or data or "the data"
+        raise PacketclipError(f"{where}: field 'label' has {len(labels)} class(es) in the training split "
+                              f"({', '.join(map(repr, labels)) or 'none'}); a student needs flows of at least two classes")
     missions = list(kg.missions)
     label_missions = {l: kg.mission_of(l) for l in labels}
     features = list(teacher.features) if teacher else list(table.features)
@@ -84,6 +88,8 @@ def distill(teacher_run=None, board="mps2-an386", out="models/student", arch="au
 
     if hosts is None or int(hosts) < 1:
         raise PacketclipError(f"--hosts {hosts}: a windowed student's device keeps at least 1 host; give --hosts N >= 1")
+    if arch == "auto" and prep.context_kind(getattr(table, "meta", None)) != "host_time":
+        arch = "mlp"   # no addresses or timestamps: every window would be padding plus the flow itself
     budget = board_budget(board, max_weights=max_weights, max_arena=max_arena, max_macs=max_macs, max_ram=max_ram, hosts=hosts)
     specs, table_rows, fallback = plan(budget, arch, len(features), n_out, per_arch=pre["per_arch"])
     log(f"distill: {len(features)} features, {len(labels)} classes, teacher {'none (labels only)' if teacher is None else teacher_run}; "

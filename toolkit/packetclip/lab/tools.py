@@ -17,8 +17,6 @@ TOOLS = {
     "dig": "bind9-dnsutils", "ping": "iputils-ping", "nmap": "nmap", "hping3": "hping3",
     "dnsperf": "dnsperf", "slowhttptest": "slowhttptest", "hydra": "hydra", "openssl": "openssl",
 }
-# packages that ship a system service: the installer keeps it from starting (scripts/ensure-debs.sh)
-SERVICES = {"openssh-server": "ssh", "nginx-light": "nginx", "mosquitto": "mosquitto"}
 # sbin programs are not on every user's PATH
 _SBIN = ("/usr/sbin", "/sbin")
 
