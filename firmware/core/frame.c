@@ -8,6 +8,7 @@
 #include "packetclip/engine.h"
 #include "packetclip/hal.h"
 #include "packetclip/hosts.h"
+#include "packetclip/missions.h"
 #include "packetclip/protocol.h"
 #include "pc_model_config.h"
 
@@ -48,9 +49,15 @@
 #if PC_CONTEXT
 #define FLOW_ROW (PC_MODEL_INPUT_BYTES / PC_MODEL_WINDOW)
 #define FLOW_BODY (PC_FLOW_HEADER + FLOW_ROW)
-#define PC_MAX_REQUEST_BODY (FLOW_BODY > PC_TENSOR_REQUEST ? FLOW_BODY : PC_TENSOR_REQUEST)
+#define PC_REQUEST_BODY (FLOW_BODY > PC_TENSOR_REQUEST ? FLOW_BODY : PC_TENSOR_REQUEST)
 #else
-#define PC_MAX_REQUEST_BODY PC_TENSOR_REQUEST
+#define PC_REQUEST_BODY PC_TENSOR_REQUEST
+#endif
+/* a model with an embedding head also takes PROTOTYPES frames (packetclip/missions.h) */
+#if defined(PC_MODEL_EMBED_DIM) && PC_MODEL_EMBED_DIM > 0u
+#define PC_MAX_REQUEST_BODY (PC_REQUEST_BODY > PC_MISSIONS_BODY(PC_MODEL_EMBED_DIM) ? PC_REQUEST_BODY : PC_MISSIONS_BODY(PC_MODEL_EMBED_DIM))
+#else
+#define PC_MAX_REQUEST_BODY PC_REQUEST_BODY
 #endif
 #define RX_ENC_MAX PC_COBS_MAX(PC_FRAME_OVERHEAD + PC_MAX_REQUEST_BODY)
 
@@ -180,6 +187,17 @@ static void tx_shape(uint8_t rank, const uint16_t *dims)
 
 static uint16_t u16_or_max(uint32_t v) { return v > 0xFFFFu ? 0xFFFFu : (uint16_t)v; }
 
+static void tx_missions_record(void)
+{
+    tx_u8(PC_INFO_PROTOTYPES);
+    tx_u8(36);
+    tx_u8(pc_missions_capacity());
+    tx_u8(pc_missions_dim());
+    tx_u8(pc_missions_count());
+    tx_u8(PC_MISSIONS_SCORE_BITS);
+    tx_put(pc_missions_sha256(), 32);
+}
+
 /* INFO: the v1 fields, then (for a v2 host) the extension records. */
 static void send_info(uint8_t seq, int records)
 {
@@ -219,6 +237,8 @@ static void send_info(uint8_t seq, int records)
             tx_u32(m->input_bytes);
             tx_u32(m->output_bytes);
         }
+        if (pc_missions_capacity() > 0)
+            tx_missions_record();
     }
     tx_end();
 }
@@ -257,7 +277,18 @@ static int invoke(uint8_t seq, uint8_t request_type)
     return 0;
 }
 
-/* Invoke and answer RESULT (counter delta + the output tensor). */
+/* The last block of a RESULT while missions are active: u8 K, u8 best, K x i16 scores. */
+static void tx_mission_scores(const int8_t *out)
+{
+    uint8_t best, k, n = pc_missions_count();
+    const int16_t *scores = pc_missions_score(out, &best);
+    tx_u8(n);
+    tx_u8(best);
+    for (k = 0; k < n; k++)
+        tx_u16((uint16_t)scores[k]);
+}
+
+/* Invoke and answer RESULT (counter delta + the output tensor [+ the missions block]). */
 static void run(uint8_t seq, uint8_t request_type)
 {
     if (invoke(seq, request_type) != 0)
@@ -265,12 +296,39 @@ static void run(uint8_t seq, uint8_t request_type)
     tx_begin(PC_MSG_RESULT, seq);
     tx_u32(stats.last_counter_delta);
     tx_put(pc_engine_output(), PC_MODEL_OUTPUT_BYTES);
+    if (pc_missions_count() > 0)
+        tx_mission_scores(pc_engine_output());
     tx_end();
 }
 
 static uint32_t get_u32(const uint8_t *p)
 {
     return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+
+/* PROTOTYPES: `u8 index, rows` stages rows, `0xFF, u8 K, u32 crc, sha256, model prefix` commits;
+ * the reply is u8 rows staged, u8 prototypes active. */
+static void prototypes(uint8_t seq, const uint8_t *body, size_t len)
+{
+    const uint32_t dim = pc_missions_dim();
+    int rc;
+    if (len < 2u || dim == 0u)
+        rc = dim == 0u ? PC_ERR_NO_ROOM : PC_ERR_BAD_LENGTH;
+    else if (body[0] == PC_MISSIONS_COMMIT)
+        rc = len != PC_MISSIONS_COMMIT_BYTES ? PC_ERR_BAD_LENGTH
+                                             : pc_missions_commit(body[1], get_u32(body + 2), body + 6, body + 38);
+    else if ((len - 1u) % dim != 0u)
+        rc = PC_ERR_BAD_LENGTH;
+    else
+        rc = pc_missions_stage(body[0], (const int8_t *)(body + 1), (uint32_t)((len - 1u) / dim));
+    if (rc != 0) {
+        send_error(seq, (uint8_t)rc, PC_MSG_PROTOTYPES);
+        return;
+    }
+    tx_begin(PC_MSG_PROTOTYPES_REPLY, seq);
+    tx_u8(pc_missions_staged());
+    tx_u8(pc_missions_count());
+    tx_end();
 }
 
 #if PC_CONTEXT
@@ -342,6 +400,9 @@ static void dispatch(uint8_t type, uint8_t seq, const uint8_t *body, size_t len)
             send_error(seq, PC_ERR_BAD_LENGTH, type);
         else
             send_stats(seq);
+        return;
+    case PC_MSG_PROTOTYPES:
+        prototypes(seq, body, len);
         return;
     case PC_MSG_FLOW:
     case PC_MSG_RESET_CONTEXT:
@@ -470,6 +531,7 @@ void pc_core_init(void)
     loaded = 0;
     stats = (pc_stats_t){0};
     pc_hosts_reset();
+    pc_missions_init();
 #if PC_CONTEXT
     next_flow = 0;
 #endif

@@ -30,7 +30,8 @@ def test_kd_with_embedding_head(teacher_run, tmp_path):
     assert b.meta["transform"]["mean"] == cfg["transform"]["mean"]
     n_c, n_m = len(cfg["labels"]), 5
     e = b.meta["heads"]["embedding"]
-    assert e[0] == n_c + n_m and b.meta["output"]["shape"] == [1, e[1]] and e[1] > e[0]
+    assert e[0] == n_c + n_m and b.meta["output"]["shape"] == [1, e[1]] and e[1] - e[0] == b.meta["embedding"]["dim"] == 16
+    assert b.meta["embedding"]["method"] == "pca" and b.meta["embedding"]["teacher"] == str(teacher_run)
     m = r["metrics"]
     assert {"teacher", "agreement_teacher", "delta_macro_f1_vs_teacher", "embedding_cosine_vs_teacher"} <= set(m)
     assert m["embedding_cosine_vs_teacher"] > 0.5 and m["agreement_teacher"] > 0.5

@@ -4,7 +4,7 @@ import ctypes
 import shutil
 
 import pytest
-from fwutil import FLOW_HOSTS, FLOW_WINDOW, FLOW_ZP, build_core_lib
+from fwutil import FAKE_EMBED, FLOW_HOSTS, FLOW_WINDOW, FLOW_ZP, build_core_lib
 
 
 def _have(*tools):
@@ -46,3 +46,14 @@ def flow_core_lib(tmp_path_factory):
         pytest.skip("no host C compiler")
     return _core_lib(build_core_lib(tmp_path_factory.mktemp("corelib"), defines=(
         f"PC_MODEL_WINDOW={FLOW_WINDOW}u", f"PC_HOSTS={FLOW_HOSTS}u", f"PC_MODEL_INPUT_ZERO_POINT=({FLOW_ZP})")))
+
+
+
+@pytest.fixture(scope="session")
+def missions_core_lib(tmp_path_factory):
+    """The core for a model with an embedding head: PROTOTYPES and mission scores."""
+    if not _have("cc"):
+        pytest.skip("no host C compiler")
+    defines = (f"PC_MODEL_EMBED_OFFSET={FAKE_EMBED['start']}u", f"PC_MODEL_EMBED_DIM={FAKE_EMBED['dim']}u",
+               f"PC_MODEL_OUTPUT_ZERO_POINT={FAKE_EMBED['zero_point']}")
+    return _core_lib(build_core_lib(tmp_path_factory.mktemp("corelib"), defines=defines))

@@ -12,6 +12,8 @@ HERE = Path(__file__).parent
 REPO = HERE.parents[1]
 FAKE_MODEL = HERE / "fake_model"
 FAKE_IN, FAKE_OUT = 40, 12
+# the fake model's output [12] read as 4 logits then an 8-value embedding (zero point 7, as its INFO)
+FAKE_EMBED = {"start": 4, "dim": 8, "zero_point": 7}
 FLOW_WINDOW, FLOW_HOSTS, FLOW_ZP = 4, 3, -3   # the windowed core build: 4 rows of 10 bytes, a three-host table
 EMULATED = ["mps2-an386", "mps2-an500", "mps2-an505", "mps3-an547", "qemu-rv32"]
 
@@ -24,7 +26,8 @@ def fake_expected(X):
 
 
 def build_core_lib(out_dir, input_bytes=FAKE_IN, defines=()):
-    """The core + fake engine + capture hal as a shared library for ctypes."""
+    """The core + fake engine + capture hal as a shared library for ctypes (`defines`: extra
+    -D options, e.g. a host table or an embedding head)."""
     out = Path(out_dir) / f"libpccore{input_bytes}{''.join('_' + d.split('=')[0] for d in defines)}.so"
     src = [*(REPO / "firmware/core").glob("*.c"), FAKE_MODEL / "fake_engine.c", HERE / "c/capture_hal.c"]
     src = [s for s in src if s.name != "main.c"]

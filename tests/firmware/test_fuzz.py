@@ -8,22 +8,25 @@ import struct
 import subprocess
 import zlib
 
+import numpy as np
 import pytest
 from fwutil import REPO
 
 from packetclip.device import protocol as p
 
 WINDOW, HOSTS = 4, 3   # the windowed build: FLOWs through a three-host table
+EMBED = ("-DPC_MODEL_EMBED_OFFSET=4u", "-DPC_MODEL_EMBED_DIM=8u")   # an embedding head: PROTOTYPES + scores
 
 
-def _build(tmp_path, input_bytes, windowed=False):
-    exe = tmp_path / f"fuzz_frame_{input_bytes}{'_flow' if windowed else ''}"
+def _build(tmp_path, input_bytes, windowed=False, embed=False):
+    exe = tmp_path / f"fuzz_frame_{input_bytes}{'_flow' if windowed else ''}{'_embed' if embed else ''}"
     core = REPO / "firmware/core"
     ctx = [f"-DPC_MODEL_WINDOW={WINDOW}u", f"-DPC_HOSTS={HOSTS}u"] if windowed else []
+    ctx += list(EMBED) if embed else []
     build = subprocess.run(
         ["clang", "-g", "-O1", "-fsanitize=fuzzer,address,undefined", "-fno-sanitize-recover=all",
          f"-DPC_MODEL_INPUT_BYTES={input_bytes}u", *ctx, f"-I{REPO / 'firmware/include'}", f"-I{core / 'fuzz'}",
-         *(str(core / f) for f in ("cobs.c", "crc32.c", "frame.c", "hosts.c")), str(core / "fuzz/fuzz_frame.c"),
+         *(str(core / f) for f in ("cobs.c", "crc32.c", "frame.c", "hosts.c", "missions.c")), str(core / "fuzz/fuzz_frame.c"),
          "-o", str(exe)], capture_output=True, text=True)
     if build.returncode != 0 and "fuzzer" in build.stderr:
         pytest.skip("libFuzzer runtime not installed (libclang-rt-14-dev)")
@@ -32,11 +35,12 @@ def _build(tmp_path, input_bytes, windowed=False):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("input_bytes,windowed", [(40, False), (600, False), (40, True)])
-def test_fuzz_frame_parser_short(tmp_path, input_bytes, windowed):
+@pytest.mark.parametrize("input_bytes,windowed,embed", [(40, False, False), (600, False, False), (40, True, False),
+                                                       (40, False, True)])
+def test_fuzz_frame_parser_short(tmp_path, input_bytes, windowed, embed):
     if not shutil.which("clang"):
         pytest.skip("clang not installed")
-    exe = _build(tmp_path, input_bytes, windowed)
+    exe = _build(tmp_path, input_bytes, windowed, embed)
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     x = bytes(range(256)) * (input_bytes // 256 + 1)
@@ -52,8 +56,14 @@ def test_fuzz_frame_parser_short(tmp_path, input_bytes, windowed):
         row = input_bytes // WINDOW
         (corpus / "flows").write_bytes(p.encode_frame(p.RESET_CONTEXT, 20) + b"".join(
             p.encode_frame(p.FLOW, 21 + i, p.pack_flow(i, 7 + i % 5, 1000 * i, x[:row])) for i in range(12)))
+    if embed:   # a pushed set (the fuzz engine's model sha256 is all zeros), then inputs that get scores
+        rows = np.arange(-64, 64, 4, dtype=np.int8).reshape(4, 8)
+        push = p.prototype_frames(rows, "11" * 32, "00" * 32, 46)
+        (corpus / "push").write_bytes(b"".join(p.encode_frame(t, 30 + i, b) for i, (t, b) in enumerate(push)) + seqd)
     run = subprocess.run([str(exe), "-max_total_time=6", "-seed=1", "-rss_limit_mb=1024", str(corpus)],
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr[-3000:]
     frames = int(re.search(r"packetclip-fuzz: frames=(\d+)", run.stderr).group(1))
     assert frames > 50_000
+    if embed:   # RESULTs with a missions block were produced and checked
+        assert int(re.search(r"scored=(\d+)", run.stderr).group(1)) > 0

@@ -28,6 +28,7 @@ VERBS = {
     "flash": ("packetclip.device.commands", "flash", "Flash firmware to a board (or start an emulated one)."),
     "monitor": ("packetclip.device.commands", "monitor", "Talk to a board: handshake, info and stats."),
     "conform": ("packetclip.device.commands", "conform", "Run the conformance test against a board."),
+    "mission": ("packetclip.missions.commands", "mission", "Missions in words: add, list, compile, push to a board."),
     "swap": ("packetclip.swap.commands", "swap", "Size, weight and power budgets per board."),
     "demo": ("packetclip.demo", "demo", "The whole flow end to end on an emulated board."),
 }

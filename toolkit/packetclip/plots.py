@@ -86,3 +86,22 @@ def bars(names, values, path, ylabel, title, limit=None):
     ax.set_title(title)
     ax.tick_params(axis="x", rotation=30)
     _save(fig, path)
+
+
+def grouped_bars(names, series, path, ylabel, title, limit=None, ylim=None):
+    """One group of bars per name, one bar per series ({label: values}; None values are skipped)."""
+    fig, ax = plt.subplots(figsize=(max(5, 0.9 * len(names)), 3.8))
+    width = 0.8 / max(len(series), 1)
+    x = np.arange(len(names))
+    for k, (label, values) in enumerate(series.items()):
+        v = np.array([np.nan if a is None else a for a in values], dtype=float)
+        ax.bar(x + (k - (len(series) - 1) / 2) * width, v, width, label=label)
+    if limit is not None:
+        ax.axhline(limit, color="red", ls="--", lw=1, label="target")
+    if ylim is not None:
+        ax.set_ylim(*ylim)
+    ax.set_xticks(x, names, rotation=30, ha="right")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))   # beside the bars, not over them
+    _save(fig, path)

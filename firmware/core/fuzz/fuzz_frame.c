@@ -1,11 +1,12 @@
 /* libFuzzer target for the frame parser and dispatch (firmware/core), built with
  * ASan + UBSan:
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
- *         -Ifirmware/include -Ifirmware/core/fuzz firmware/core/{cobs,crc32,frame,hosts}.c \
+ *         -Ifirmware/include -Ifirmware/core/fuzz firmware/core/{cobs,crc32,frame,hosts,missions}.c \
  *         firmware/core/fuzz/fuzz_frame.c -o fuzz_frame
  * (add -DPC_MODEL_INPUT_BYTES=600u for a model whose input needs LOAD chunks, or
  * -DPC_MODEL_WINDOW=4u -DPC_HOSTS=3u for a windowed model fed FLOW by FLOW through a
- * three-host table).
+ * three-host table, or -DPC_MODEL_EMBED_OFFSET=4u -DPC_MODEL_EMBED_DIM=8u for a model with an
+ * embedding head, whose RESULTs carry mission scores once PROTOTYPES were committed).
  * Each input is a byte stream fed to the parser in pieces whose sizes come from the input.
  * Every reply the firmware writes must be a well-formed frame of a reply type with the right
  * length; the stub engine's tensors are heap blocks of exactly input_bytes / output_bytes, so
@@ -18,12 +19,13 @@
 
 #include "packetclip/engine.h"
 #include "packetclip/hal.h"
+#include "packetclip/missions.h"
 #include "packetclip/protocol.h"
 #include "pc_model_config.h"
 
 static uint8_t out[2 * (PC_MODEL_OUTPUT_BYTES + 300u)];
 static size_t out_len;
-static unsigned long long frames_total, replies_total;
+static unsigned long long frames_total, replies_total, scored_total;
 
 void pc_hal_init(void) {}
 int pc_hal_read_byte(void) { return -1; }
@@ -73,12 +75,21 @@ static void check_reply(uint8_t *frame, size_t len)
             abort();
         break;
     }
-    case PC_MSG_RESULT:
-        if ((size_t)n != 6u + 4u + PC_MODEL_OUTPUT_BYTES)
+    case PC_MSG_RESULT: {
+        const size_t k = pc_missions_count(), tail = k ? 2u + 2u * k : 0u;
+        if ((size_t)n != 6u + 4u + PC_MODEL_OUTPUT_BYTES + tail)
+            abort();
+        if (k && (frame[n - 4 - tail] != k || frame[n - 4 - tail + 1] >= k))
+            abort(); /* the missions block: K, best < K */
+        scored_total += k != 0;
+        break;
+    }
+    case PC_MSG_PROTOTYPES_REPLY:
+        if (n != 6 + 2 || frame[2] > pc_missions_capacity() || frame[3] > frame[2])
             abort();
         break;
     case PC_MSG_ERROR:
-        if (n != 8 || frame[2] < PC_ERR_BAD_CRC || frame[2] > PC_ERR_FLOW_STALE)
+        if (n != 8 || frame[2] < PC_ERR_BAD_CRC || frame[2] > PC_ERR_WRONG_MODEL)
             abort();
         break;
     default:
@@ -144,7 +155,7 @@ int pc_engine_invoke(void)
 
 static void report(void)
 {
-    fprintf(stderr, "packetclip-fuzz: frames=%llu replies=%llu\n", frames_total, replies_total);
+    fprintf(stderr, "packetclip-fuzz: frames=%llu replies=%llu scored=%llu\n", frames_total, replies_total, scored_total);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -29,7 +29,8 @@ extern "C" {
 #define PC_MSG_RUN 0x05
 #define PC_MSG_FLOW 0x06          /* one flow of a windowed model: the device keeps the host's history */
 #define PC_MSG_FLOW_RESULT 0x86
-/* reserved (docs/protocol.md): 0x07 PROTOTYPES -> 0x87 */
+#define PC_MSG_PROTOTYPES 0x07    /* text-mission prototypes (packetclip/missions.h) */
+#define PC_MSG_PROTOTYPES_REPLY 0x87
 #define PC_MSG_RESET_CONTEXT 0x08 /* forget every host and start flow ids again at 0 */
 #define PC_MSG_CONTEXT 0x88
 #define PC_MSG_ERROR 0x7F
@@ -45,12 +46,14 @@ extern "C" {
 #define PC_ERR_WRONG_MODE 9  /* FLOW to a device without a host table, or INFER/LOAD/RUN to one with it */
 #define PC_ERR_FLOW_GAP 10   /* FLOW whose id is past the next one expected: an earlier flow was lost */
 #define PC_ERR_FLOW_STALE 11 /* FLOW whose id is older than the results the device still holds */
+#define PC_ERR_NO_ROOM 12     /* more prototypes than the device holds (none without an embedding head) */
+#define PC_ERR_WRONG_MODEL 13 /* prototypes made for another model */
 
 /* INFO extension records: (u8 tag, u8 length, value) after the v1 fields. */
 #define PC_INFO_MAX_REQUEST_BODY 1  /* u16: the longest request body this device accepts */
 #define PC_INFO_TENSOR_BYTES 2      /* u32 input_bytes, u32 output_bytes (sent when either > 65535) */
 #define PC_INFO_TEMPORAL 3          /* u16 window W, u16 host capacity N, u32 table bytes, u16 replay depth */
-/* reserved: 4 text-mission prototypes */
+#define PC_INFO_PROTOTYPES 4        /* u8 capacity, u8 dim, u8 count, u8 score bits, sha256[32] */
 
 /* FLOW body: u32 flow id, u32 host key, u64 start time (microseconds), then one flow row. */
 #define PC_FLOW_HEADER 16u

@@ -177,6 +177,13 @@ MODEL_JSON = {
     "missions": Field(list, required=False, items=Field(str)),
     "label_missions": Field(dict, required=False),
     "context": Field(dict, required=False, open=True, fields={"hosts": Field(int, min=0), "table_bytes": Field(int, min=0)}),
+    # distill --embedding: the space mission prototypes are made in (docs/missions.md)
+    "embedding": Field(dict, required=False, open=True, fields={
+        "dim": Field(int, min=1, max=64), "teacher_embed_dim": Field(int, min=1, max=4096),
+        "scale": Field(float, check=lambda v: None if v > 0 else "must be positive"),
+        "projection": Field(list, max_len=64, items=Field(list, max_len=4096, items=Field(float))),
+        "teacher_sha256": Field(str, check=_hex64), "text_encoder": Field(str),
+        "teacher": Field(str, required=False)}),
 }
 
 
@@ -197,13 +204,20 @@ def check_meta(meta, where):
         raise PacketclipError(f"{where}: field 'input.shape' holds {n_in} values, but window {win} x {nf} features "
                               f"is {win * nf}; {_REGEN}")
     spans = {"classes": len(meta["labels"]), "missions": len(meta["missions"])}
+    emb = meta.get("embedding")
+    if emb is not None:
+        spans["embedding"] = emb["dim"]
+        shape = (len(emb["projection"]), {len(r) for r in emb["projection"]})
+        if shape != (emb["dim"], {emb["teacher_embed_dim"]}):
+            raise PacketclipError(f"{where}: field 'embedding.projection' is not {emb['dim']} rows of "
+                                  f"{emb['teacher_embed_dim']} values; {_REGEN}")
     for head, span in meta["heads"].items():
         if span is None:
             continue
         if span[1] > n_out:
             raise PacketclipError(f"{where}: field 'heads.{head}' is {span}, past the model's {n_out} outputs; {_REGEN}")
         if head in spans and span[1] - span[0] != spans[head]:
-            what = "labels" if head == "classes" else "missions"
+            what = {"classes": "labels", "missions": "missions", "embedding": "embedding.dim"}[head]
             raise PacketclipError(f"{where}: field 'heads.{head}' spans {span[1] - span[0]} outputs but '{what}' "
                                   f"names {spans[head]}; {_REGEN}")
     return meta

@@ -163,14 +163,45 @@ def tflm_files(g, data, sha, name, arena_probe=None, window=1):
     return files, dict(arena_bytes=arena, arena_probed_bytes=int(arena_probe), tflm_ops=ops, model_bytes=len(data))
 
 
-def generate_tflite(data, out_dir, engine="aot", name="model.tflite", arena_probe=None, window=1):
+def mission_files(embedding, prototypes=None, capacity=None):
+    """Bundle-level additions for a model with an embedding head (heads.embedding [start, stop]):
+    the defines firmware/core/missions.c scores on, and with `prototypes` (packetclip.missions
+    Prototypes) the compiled-in set, copied to RAM at boot. -> (config lines, {file: text}, facts)."""
+    start, stop = (int(v) for v in embedding)
+    lines = ["/* embedding head (model.json heads.embedding): text-mission prototypes are scored on it */",
+             f"#define PC_MODEL_EMBED_OFFSET {start}u", f"#define PC_MODEL_EMBED_DIM {stop - start}u"]
+    if capacity is not None:
+        lines.append(f"#define PC_MISSIONS_MAX {int(capacity)}u")
+    facts = {"embedding": {"offset": start, "dim": stop - start, "capacity": capacity, "builtin": 0}}
+    if prototypes is None or not prototypes.count:
+        return lines, {}, facts
+    k = prototypes.count
+    lines.append(f"#define PC_MISSIONS_BUILTIN_COUNT {k}u  /* set {prototypes.sha256[:16]}...: pc_missions_builtin.c */")
+    rows = ",\n".join("    {" + ", ".join(str(int(v)) for v in r) + "}" for r in prototypes.rows)
+    src = (HEADER.format(what=f"prototype set {prototypes.sha256}") + "#include <stdint.h>\n\n"
+           + _engine_guard("pc_missions_builtin.c") + '#include "pc_model_config.h"\n\n'
+           + "/* " + ", ".join(f"{i}: {n}" for i, n in enumerate(prototypes.names)).replace("*/", "* /") + " */\n"
+           + f"const int8_t pc_missions_builtin_rows[{k}][PC_MODEL_EMBED_DIM] = {{\n{rows}\n}};\n"
+           + "const uint8_t pc_missions_builtin_sha256[32] = {" + ", ".join(f"0x{b:02x}" for b in bytes.fromhex(prototypes.sha256)) + "};\n")
+    facts["embedding"].update(builtin=k, sha256=prototypes.sha256, names=list(prototypes.names))
+    return lines, {"pc_missions_builtin.c": src}, facts
+
+
+def generate_tflite(data, out_dir, engine="aot", name="model.tflite", arena_probe=None, window=1, missions=None):
     """Generate C for .tflite bytes into out_dir (replaced atomically). Returns the report dict.
-    `window`: flows per input of a windowed flow model (the firmware's host table keeps W-1 rows)."""
+    `window`: flows per input of a windowed flow model (the firmware's host table keeps W-1 rows);
+    `missions`: mission_files(...) of a bundle with an embedding head, or None."""
     eng = get_engine(engine)
     data = bytes(data)
     g = parse_tflite(data, where=name)
     sha = hashlib.sha256(data).hexdigest()
     files, facts = eng.files(g, data, sha, name, arena_probe=arena_probe, window=window)
+    if missions is not None:
+        lines, extra, more = missions
+        head = files["pc_model_config.h"]
+        files["pc_model_config.h"] = head[:head.rindex("#endif")] + "\n".join(lines) + "\n\n#endif\n"
+        files.update(extra)
+        facts = {**facts, **more}
     report = {"engine": eng.name, "model": name, "tflite_sha256": sha, "ops": [o.op for o in g.operators], **facts}
     report["files"] = sorted(list(files) + ["codegen.json"])
     files["codegen.json"] = json.dumps(report, indent=2, sort_keys=True) + "\n"
@@ -182,9 +213,10 @@ def generate_tflite(data, out_dir, engine="aot", name="model.tflite", arena_prob
     return report
 
 
-def generate(bundle, out_dir, engine="aot", arena_probe=None):
+def generate(bundle, out_dir, engine="aot", arena_probe=None, prototypes=None, missions_capacity=None):
     """Bundle folder (or Bundle, or a .tflite path) -> C sources in out_dir; returns the report:
-    files, ops, arena_bytes (aot: planned activation peak; tflm: probed arena + margin), macs..."""
+    files, ops, arena_bytes (aot: planned activation peak; tflm: probed arena + margin), macs...
+    A bundle with an embedding head also gets the mission defines (and `prototypes` compiled in)."""
     from packetclip.bundle.format import Bundle, load_bundle
 
     if isinstance(bundle, Bundle):
@@ -195,6 +227,13 @@ def generate(bundle, out_dir, engine="aot", arena_probe=None):
             return generate_tflite(p.read_bytes(), out_dir, engine, name=p.name, arena_probe=arena_probe)
         b = load_bundle(p)
     name = f"bundle {b.meta.get('name', b.path.name)}"
+    head = (b.meta.get("heads") or {}).get("embedding") if b.is_flow else None
+    if prototypes is not None and head is None:
+        raise PacketclipError(f"--missions: {b.path} has no embedding head to score missions on; distill it with --embedding")
+    if prototypes is not None and prototypes.count > (missions_capacity or 16):
+        raise PacketclipError(f"--missions: {prototypes.count} prototypes, the firmware holds {missions_capacity or 16}; "
+                              "remove missions or raise --max-missions")
+    missions = mission_files(head, prototypes, missions_capacity) if head else None
     return generate_tflite(b.tflite, out_dir, engine, name=name, arena_probe=arena_probe,
-                           window=b.meta.get("window", 1) if b.is_flow else 1)
+                           window=b.meta.get("window", 1) if b.is_flow else 1, missions=missions)
 

@@ -36,6 +36,14 @@ class FlowTable:
     def __len__(self):
         return len(self.labels)
 
+    def subset(self, idx):
+        """Rows `idx` as a new table (the report stays the one of the whole file); the zero-shot
+        loop trains each teacher on the rows without its held-out class."""
+        idx = np.asarray(idx)
+        meta = {k: (None if v is None else v[idx]) for k, v in self.meta.items()}
+        return FlowTable(self.X[idx], list(self.features), self.labels[idx], self.missions[idx], meta,
+                         self.report, self.dialect, self.source, self.kg_version)
+
     def class_counts(self):
         u, c = np.unique(self.labels, return_counts=True)
         return dict(zip(u.tolist(), c.tolist(), strict=True))

@@ -115,19 +115,25 @@ def monitor(board, port, firmware, as_json, give_up):
 @click.option("--out", type=click.Path(file_okay=False), default=None, help="session folder [default: runs/conform/<board>]")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="send at most N test rows (a fixed random subset)")
 @click.option("--window", type=click.IntRange(1, 64), default=16, show_default=True, help="requests in flight")
+@click.option("--missions", type=click.Path(dir_okay=False), default=None,
+              help="prototypes file (`packetclip mission compile`) to push first; every RESULT's mission scores are "
+                   "checked bit for bit against the host reference")
 @click.option("--give-up", "give_up", type=click.FloatRange(1, 3600), default=30.0, show_default=True, metavar="SECONDS",
               help="stop with one line when the device makes no progress for this long")
 @click.option("--json", "as_json", is_flag=True, help="print the results as JSON")
-def conform(board, model, data, inputs, port, firmware, out, limit, window, as_json, give_up):
+def conform(board, model, data, inputs, port, firmware, out, limit, window, missions, as_json, give_up):
     """Check every device output bit-exactly against the TFLM runtime; latency, link (and accuracy
     on a flow bundle's test split). Differences are traced to their first tensor (mismatch-debug.json)."""
     from packetclip.device.conform import conform as run
 
     log = (lambda *a: None) if as_json else click.echo
     res = run(board, model, data=data, port=port, out=out, limit=limit, window=window, firmware=firmware, log=log,
-              inputs=inputs, give_up_s=give_up)
+              inputs=inputs, missions=missions, give_up_s=give_up)
     if as_json:
         click.echo(json.dumps(res, indent=2, sort_keys=True, default=str))
     if not res["passed"]:
+        if res["mismatches"] == 0 and res.get("missions"):
+            raise ConformanceFailed(f"{res['missions']['mismatches']} of {res['n']} RESULTs carry mission scores that differ "
+                                    f"from the host reference (packetclip.missions.score); see {res['out']}/results.json")
         raise ConformanceFailed(f"{res['mismatches']} of {res['n']} outputs differ from TFLM; inputs and outputs are in "
                                 f"{res['out']}/mismatches.jsonl, the first differing tensors in {res['out']}/mismatch-debug.json")

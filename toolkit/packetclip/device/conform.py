@@ -139,17 +139,25 @@ KNOWN = ("scale_product_rounding",)   # causes where the device matches TFLM's k
 
 def conform(board, bundle_dir, data=None, port=None, out=None, limit=None, window=16, firmware=None,
             timeout=2.0, link_baud=None, log=print, progress=None, build=True, inputs=None, debug_limit=DEBUG_LIMIT,
-            give_up_s=30.0):
+            give_up_s=30.0, missions=None):
     """Run the conformance test; returns the results dict (also written to OUT/results.json).
 
     A windowed flow bundle on a device with a host table (INFO record 3) gets every flow of the
-    data streamed one FLOW at a time (device/stream.py); any other bundle gets whole inputs."""
+    data streamed one FLOW at a time (device/stream.py); any other bundle gets whole inputs.
+    `missions`: a prototypes file (`packetclip mission compile`) pushed first; every RESULT's
+    mission scores and best mission are then checked bit for bit against packetclip.missions.score
+    on the TFLM outputs."""
     board = board if hasattr(board, "section") else load_board(board)
     if bundle_dir is None:
         from packetclip.resources import default_bundle
 
         bundle_dir = default_bundle()
     bundle = load_bundle(bundle_dir)
+    protos = None
+    if missions is not None:
+        from packetclip.missions.prototypes import load_prototypes
+
+        protos = load_prototypes(missions, bundle)
     if inputs is not None and data is not None:
         raise PacketclipError("conform: give --inputs or --data, not both (--data selects flows of a flow bundle)")
     if inputs is None and not bundle.is_flow:
@@ -173,11 +181,21 @@ def conform(board, bundle_dir, data=None, port=None, out=None, limit=None, windo
                 job = _Job.of_stream(bundle, flow_stream(bundle, data, limit), info.temporal, log)
             elif job is None:   # a windowed model on a device without a host table: the host builds the windows
                 job = _whole_inputs(bundle, data, limit, None, log)
+            pushed = device_scores = None
+            if protos is not None:
+                from packetclip.missions.device import push_session
+
+                if job.stream is not None:
+                    raise PacketclipError("conform --missions: this windowed bundle is streamed as FLOWs, and FLOW_RESULT "
+                                          "carries no mission scores yet; score missions with a per-flow (mlp) student")
+                pushed = push_session(s, protos, "conform --missions")
+                log(f"pushed {pushed['count']} prototype(s) in {pushed['seconds'] * 1000:.1f} ms, set {pushed['sha256'][:12]}...")
             bar = _bar(len(job.Q), progress)
             t0 = time.monotonic()
             if job.stream is None:
                 counters, outs = s.infer(job.Q, window=window, progress=bar.update if bar else None)
                 history = None
+                device_scores = s.mission_scores
             else:
                 order = job.stream.order
                 c, h, o = s.flows(job.stream.keys[order], job.stream.starts_us[order], job.stream.rows[order],
@@ -191,8 +209,25 @@ def conform(board, bundle_dir, data=None, port=None, out=None, limit=None, windo
             link_res = link_summary(s, wall, len(job.Q), baud)
     context = job.context(info, stats, history)
     debug = _debug(bundle, info, job.Q, job.golden, outs, debug_limit, log)
+    mrec = _missions_check(bundle, protos, pushed, job.golden, device_scores) if protos is not None else None
     return _finish(board, bundle, info, boot or (link.emulator.boot if link.emulator else None), job, outs,
-                   counters, link_res, stats, out, log, debug, context)
+                   counters, link_res, stats, out, log, debug, context, mrec)
+
+
+def _missions_check(bundle, protos, pushed, golden, device_scores):
+    """The device's mission block of every RESULT against the integer reference on TFLM's outputs."""
+    from packetclip.missions import score
+
+    start = bundle.meta["heads"]["embedding"][0]
+    ref_s, ref_b = score.scores(golden, protos.rows, start, bundle.meta["output"]["zero_point"])
+    if protos.count == 0:
+        exact = np.ones(len(golden), bool)
+    else:
+        best, dev_s = device_scores
+        exact = np.all(dev_s == ref_s, axis=1) & (best == ref_b)
+    return {"count": protos.count, "names": list(protos.names), "sha256": protos.sha256, "push": pushed,
+            "bit_exact": int(exact.sum()), "mismatches": int((~exact).sum()),
+            "scores": None if device_scores is None else device_scores[1], "best": None if device_scores is None else device_scores[0]}
 
 
 @dataclass
@@ -294,7 +329,7 @@ def _bar(n, progress):
     return tqdm(total=n, unit="inf", desc="conform", disable=not sys.stdout.isatty())
 
 
-def _finish(board, bundle, info, boot, job, outs, counters, link_res, stats, out, log, debug, context):
+def _finish(board, bundle, info, boot, job, outs, counters, link_res, stats, out, log, debug, context, missions=None):
     Q, golden, rows, where = job.Q, job.golden, job.rows, job.where
     same = np.all(outs == golden, axis=1)
     n_exact = int(same.sum())
@@ -303,6 +338,7 @@ def _finish(board, bundle, info, boot, job, outs, counters, link_res, stats, out
         from packetclip.bundle.verify import outputs_to_scores, score, summary
 
         keep = job.scored if job.scored is not None else np.ones(len(job.y), bool)
+        keep = keep & np.isin(job.y, bundle.meta["labels"])   # a class the model has no output for is not scored
         cls, mis, _ = outputs_to_scores(bundle, outs[keep])
         m = score(bundle.meta, job.y[keep], cls, mis)
     lat = latency_summary(counters, board, info)
@@ -310,13 +346,15 @@ def _finish(board, bundle, info, boot, job, outs, counters, link_res, stats, out
                  and all(r.get("cause") in KNOWN for r in debug["reports"]))
     history_ok = context.get("history_mismatches", 0) == 0 and context.get("evictions") == context.get("evictions_reference")
     res = {
-        "passed": bool((n_exact == len(Q) or known) and history_ok),
+        "passed": bool((n_exact == len(Q) or known) and history_ok and (missions is None or missions["mismatches"] == 0)),
         "board": board.name, "emulated": bool(board.emulated), "bundle": str(bundle.path), "model_sha256": bundle.sha256,
         "kind": "flow" if bundle.is_flow else "generic",
         "data": where, "n": int(len(Q)), "bit_exact": n_exact, "mismatches": int(len(Q) - n_exact),
         "device": {**info.to_dict(), "boot": boot}, "device_stats": stats,
         "metrics": summary(m) if m is not None else None, "latency": lat, "link": link_res, "context": context,
     }
+    if missions is not None:
+        res["missions"] = {k: v for k, v in missions.items() if k not in ("scores", "best")}
     if debug is not None:
         res["mismatch_debug"] = {k: v for k, v in debug.items() if k != "reports"}
         if debug.get("reports"):
@@ -325,6 +363,8 @@ def _finish(board, bundle, info, boot, job, outs, counters, link_res, stats, out
     out = Path(out) if out else default_out(board.name)
     with atomic_dir(out, "results.json", "conformance session folder") as tmp:
         _write_session(tmp, res, m, bundle, Q, golden, outs, counters, rows, same, debug)
+        if missions is not None and missions["scores"] is not None:   # the device's scores, for evaluation
+            np.savez(tmp / "mission_scores.npz", scores=missions["scores"], best=missions["best"], rows=np.asarray(rows))
     res["out"] = str(out)
     log(headline(res))
     log(f"report: {out / 'report.md'}")
@@ -342,6 +382,9 @@ def headline(res):
         dbg = res["mismatch_debug"]
         s += (f"; the {dbg['explained_inputs']} of {dbg['of']} differing inputs explained: "
               + ", ".join(f"{k} {v}" for k, v in sorted(dbg["causes"].items())) + " (mismatch-debug.json)")
+    if res.get("missions"):
+        mi = res["missions"]
+        s += f"; mission scores ({mi['count']} prototypes) {mi['bit_exact']}/{res['n']} bit-exact with the host reference"
     ctx = res.get("context") or {}
     if ctx.get("where") == "device":
         s += (f"; flows streamed to a {ctx['hosts']}-host table ({ctx['table_bytes']:,} B, {ctx['evictions']} evictions, "
@@ -402,6 +445,12 @@ def report_md(res):
         f"- inputs: {res['data']}",
         f"- device: {dev['board']} firmware {dev['firmware_version']}, engine {dev['engine_name']}, "
         f"arena {dev['arena_bytes']} B, counter {dev['counter_name']} at {dev['counter_hz']:,} Hz", ""]
+    if res.get("missions"):
+        mi = res["missions"]
+        lines += ["## Missions", "",
+                  f"{mi['count']} prototype(s) pushed in {mi['push']['seconds'] * 1000:.1f} ms (set `{mi['sha256'][:16]}...`: "
+                  f"{', '.join(mi['names'])}); the scores and best mission of {mi['bit_exact']} of {res['n']} RESULTs are "
+                  "bit-exact with packetclip.missions.score on the TFLM outputs (mission_scores.npz).", ""]
     dbg = res.get("mismatch_debug")
     if dbg and dbg.get("first"):
         f = dbg["first"]

@@ -26,15 +26,17 @@ LOADED = 0x84
 RUN = 0x05
 FLOW = 0x06              # one flow of a windowed model; the device keeps each host's history
 FLOW_RESULT = 0x86
-# reserved: PROTOTYPES 0x07 -> 0x87
+PROTOTYPES = 0x07        # text-mission prototypes (stage rows, commit): docs/missions.md
+PROTOTYPES_REPLY = 0x87
 RESET_CONTEXT = 0x08     # forget every host, flow ids start again at 0
 CONTEXT = 0x88
 ERROR = 0x7F
 TYPE_NAMES = {HELLO: "HELLO", INFO: "INFO", INFER: "INFER", RESULT: "RESULT", STATS: "STATS",
               STATS_REPLY: "STATS_REPLY", LOAD: "LOAD", LOADED: "LOADED", RUN: "RUN", FLOW: "FLOW",
-              FLOW_RESULT: "FLOW_RESULT", RESET_CONTEXT: "RESET_CONTEXT", CONTEXT: "CONTEXT", ERROR: "ERROR"}
+              FLOW_RESULT: "FLOW_RESULT", PROTOTYPES: "PROTOTYPES", PROTOTYPES_REPLY: "PROTOTYPES_REPLY",
+              RESET_CONTEXT: "RESET_CONTEXT", CONTEXT: "CONTEXT", ERROR: "ERROR"}
 REPLY_TO = {HELLO: INFO, INFER: RESULT, STATS: STATS_REPLY, LOAD: LOADED, RUN: RESULT, FLOW: FLOW_RESULT,
-            RESET_CONTEXT: CONTEXT}
+            PROTOTYPES: PROTOTYPES_REPLY, RESET_CONTEXT: CONTEXT}
 LOAD_HEADER = 4      # u32 offset
 FLOW_HEADER = 16     # u32 flow id, u32 host key, u64 start time (microseconds)
 
@@ -50,16 +52,19 @@ ERR_NOT_LOADED = 8
 ERR_WRONG_MODE = 9       # FLOW to a device without a host table, INFER/LOAD/RUN to one with it
 ERR_FLOW_GAP = 10        # FLOW past the next id expected (an earlier FLOW was lost)
 ERR_FLOW_STALE = 11      # FLOW older than the results the device still holds
+ERR_NO_ROOM = 12         # more prototypes than the device holds (none without an embedding head)
+ERR_WRONG_MODEL = 13     # prototypes made for another model
 ERROR_NAMES = {ERR_BAD_CRC: "BAD_CRC", ERR_BAD_FRAME: "BAD_FRAME", ERR_TOO_LONG: "TOO_LONG",
                ERR_UNKNOWN_TYPE: "UNKNOWN_TYPE", ERR_BAD_LENGTH: "BAD_LENGTH", ERR_ENGINE: "ENGINE",
                ERR_BAD_OFFSET: "BAD_OFFSET", ERR_NOT_LOADED: "NOT_LOADED", ERR_WRONG_MODE: "WRONG_MODE",
-               ERR_FLOW_GAP: "FLOW_GAP", ERR_FLOW_STALE: "FLOW_STALE"}
+               ERR_FLOW_GAP: "FLOW_GAP", ERR_FLOW_STALE: "FLOW_STALE", ERR_NO_ROOM: "NO_ROOM",
+               ERR_WRONG_MODEL: "WRONG_MODEL"}
 
 # INFO extension records: (u8 tag, u8 length, value), after the v1 fields, to the end of the body
 REC_MAX_REQUEST_BODY = 1     # u16
 REC_TENSOR_BYTES = 2         # u32 input_bytes, u32 output_bytes (when either exceeds 65535)
 REC_TEMPORAL = 3             # u16 window W, u16 host capacity N, u32 table bytes, u16 replay depth
-REC_PROTOTYPES = 4           # reserved: text-mission prototypes
+REC_PROTOTYPES = 4           # u8 capacity, u8 dim, u8 count, u8 score bits, sha256[32] of the active set
 RECORD_NAMES = {REC_MAX_REQUEST_BODY: "max_request_body", REC_TENSOR_BYTES: "tensor_bytes",
                 REC_TEMPORAL: "temporal", REC_PROTOTYPES: "prototypes"}
 
@@ -253,6 +258,14 @@ class Info:
         return struct.unpack("<H", v)[0] if v is not None and len(v) == 2 else self.input_bytes
 
     @property
+    def prototypes(self):
+        """The prototypes record as a dict (capacity, dim, count, score_bits, sha256), or None."""
+        v = self.records.get(REC_PROTOTYPES)
+        if v is None or len(v) != 36:
+            return None
+        return {"capacity": v[0], "dim": v[1], "count": v[2], "score_bits": v[3], "sha256": bytes(v[4:36]).hex()}
+
+    @property
     def temporal(self):
         """{"window", "hosts", "table_bytes", "replay"} of a device with a host table, else None."""
         v = self.records.get(REC_TEMPORAL)
@@ -276,6 +289,7 @@ class Info:
         d["records"] = {RECORD_NAMES.get(k, str(k)): v.hex() for k, v in self.records.items()}
         d["max_request_body"] = self.max_request_body
         d["temporal"] = self.temporal
+        d["prototypes"] = self.prototypes
         return d
 
 
@@ -387,12 +401,58 @@ def pack_result(counter_delta, output):
     return struct.pack("<I", counter_delta & 0xFFFFFFFF) + bytes(output)
 
 
-def parse_result(body, output_bytes=None):
-    """RESULT body -> (counter_delta, output bytes); checks the length when output_bytes is given."""
+def parse_result(body, output_bytes=None, missions=0):
+    """RESULT body -> (counter_delta, output bytes); checks the length when output_bytes is given.
+    With `missions` K > 0 active prototypes the body ends with the missions block, returned too:
+    (counter_delta, output bytes, (best, scores int16 [K]))."""
     body = bytes(body)
-    if len(body) < 4 or (output_bytes is not None and len(body) != 4 + output_bytes):
-        raise FrameError(f"RESULT body of {len(body)} bytes; expected 4 + output_bytes", code=ERR_BAD_LENGTH)
-    return struct.unpack_from("<I", body)[0], body[4:]
+    tail = 2 + 2 * missions if missions else 0
+    if len(body) < 4 + tail or (output_bytes is not None and len(body) != 4 + output_bytes + tail):
+        raise FrameError(f"RESULT body of {len(body)} bytes; expected 4 + output_bytes"
+                         + (f" + {tail} (missions)" if tail else ""), code=ERR_BAD_LENGTH)
+    delta = struct.unpack_from("<I", body)[0]
+    if not missions:
+        return delta, body[4:]
+    k, best = body[-tail], body[-tail + 1]
+    if k != missions or best >= k:
+        raise FrameError(f"RESULT missions block says {k} prototypes (best {best}); expected {missions}", code=ERR_BAD_LENGTH)
+    return delta, body[4:-tail], (best, struct.unpack_from(f"<{k}h", body, len(body) - 2 * k))
+
+
+def pack_mission_scores(best, scores):
+    """The missions block of a RESULT (what the firmware appends; used by tests)."""
+    return bytes((len(scores), best)) + struct.pack(f"<{len(scores)}h", *scores)
+
+
+MISSIONS_COMMIT = 0xFF
+MODEL_PREFIX = 8
+
+
+def prototype_frames(rows, set_sha256, model_sha256, max_body):
+    """The PROTOTYPES requests that replace a device's set with int8 `rows` [K, D]: staging
+    frames of as many rows as fit `max_body` (index 0 first), then the commit. [(type, body)]."""
+    import numpy as np
+
+    rows = np.ascontiguousarray(np.asarray(rows, dtype=np.int8))
+    k = len(rows)
+    dim = rows.shape[1] if rows.ndim == 2 else 0
+    out = []
+    if k:
+        per = (max_body - 1) // dim
+        if per < 1:
+            raise ValueError(f"a device body limit of {max_body} bytes cannot carry a prototype of {dim} values")
+        out = [(PROTOTYPES, bytes((i,)) + rows[i:i + per].tobytes()) for i in range(0, k, per)]
+    commit = (bytes((MISSIONS_COMMIT, k)) + struct.pack("<I", crc32(rows.tobytes())) + bytes.fromhex(set_sha256)
+              + bytes.fromhex(model_sha256)[:MODEL_PREFIX])
+    return out + [(PROTOTYPES, commit)]
+
+
+def parse_prototypes_reply(body):
+    """PROTOTYPES_REPLY body -> (rows staged, prototypes active)."""
+    body = bytes(body)
+    if len(body) != 2:
+        raise FrameError(f"PROTOTYPES reply of {len(body)} bytes; expected 2", code=ERR_BAD_LENGTH)
+    return body[0], body[1]
 
 
 def pack_flow(flow_id, host_key, start_us, row):

@@ -84,6 +84,8 @@ class Session:
         self.max_recoveries = max_recoveries
         self.link = LinkStats()
         self.info = None
+        self.missions = None           # the device's prototypes record (INFO), updated by push_prototypes
+        self.mission_scores = None     # (best uint8 [n], scores int16 [n, K]) of the last infer, when K > 0
         self.boot = None
         self._deframer = P.Deframer()
         self._seq = 0
@@ -223,6 +225,11 @@ class Session:
             self.info = info
             # the longest legal reply: a RESULT of this model (plus its headers) or an INFO
             self._deframer.max_chunk = P.max_encoded_len(max(info.output_bytes, 0) + 4096)
+            # the prototypes it holds: a reboot forgets pushed ones (RAM), which later INFOs reveal
+            self.missions = info.prototypes
+        elif self.missions and info.prototypes and info.prototypes["sha256"] != self.missions["sha256"]:
+            raise DeviceError(f"the device came back with prototype set {info.prototypes['sha256'][:12]}... instead of "
+                              f"{self.missions['sha256'][:12]}... (rebooted: pushed prototypes live in RAM); push them again")
         elif (info.model_sha256, info.input_shape, info.output_shape) != (self.info.model_sha256, self.info.input_shape, self.info.output_shape):
             raise DeviceError(f"the device came back with a different model ({info.model_sha256[:12]}..., was {self.info.model_sha256[:12]}...); "
                               "it was reflashed mid-run: run again")
@@ -242,10 +249,15 @@ class Session:
         nout = self.info.output_bytes
         window = max(1, min(int(window), MAX_WINDOW))
         limit = self.info.max_request_body
+        k = (self.missions or {}).get("count", 0)
         jobs = [P.input_frames(X[i].tobytes(), limit) for i in range(len(X))]
-        res = self._run(jobs, window, lambda body: P.parse_result(body, nout), progress)
+        res = self._run(jobs, window, lambda body: P.parse_result(body, nout, k), progress)
         counters = np.array([r[0] for r in res], dtype=np.uint32)
         outs = np.frombuffer(b"".join(r[1] for r in res), dtype=np.int8).reshape(len(res), nout) if res else np.zeros((0, nout), np.int8)
+        self.mission_scores = None
+        if k:   # the RESULT missions block: best mission and every score (packetclip.missions.score)
+            self.mission_scores = (np.array([r[2][0] for r in res], np.uint8),
+                                   np.array([r[2][1] for r in res], np.int16).reshape(len(res), k))
         return counters, outs
 
     # -- temporal context: one FLOW per flow ----------------------------------------------
@@ -292,6 +304,24 @@ class Session:
         outs = (np.frombuffer(b"".join(r[3] for r in res), dtype=np.int8).reshape(len(res), nout)
                 if res else np.zeros((0, nout), np.int8))
         return counters, history, outs
+
+    # -- missions ------------------------------------------------------------------------
+    def push_prototypes(self, rows, set_sha256, window=16):
+        """Replace the device's prototype set (int8 rows [K, D], named by set_sha256): the
+        PROTOTYPES frames pipelined, then INFO to confirm. -> the prototypes record of that INFO."""
+        if self.info is None:
+            self.hello()
+        frames = P.prototype_frames(rows, set_sha256, self.info.model_sha256, self.info.max_request_body)
+        res = self._run([[f] for f in frames], window, P.parse_prototypes_reply)
+        if res[-1] != (len(rows), len(rows)):
+            raise DeviceError(f"the device staged {res[-1][0]} and activated {res[-1][1]} of {len(rows)} prototypes; push again")
+        self.missions = None          # the INFO of the barrier below is the device's new state
+        info, _ = self._barrier("prototypes pushed", None)
+        self.missions = info.prototypes
+        if not self.missions or self.missions["sha256"] != (set_sha256 if len(rows) else "00" * 32) \
+                or self.missions["count"] != len(rows):
+            raise DeviceError(f"after the push the device reports {self.missions}; push again")
+        return self.missions
 
     # -- the pipelined engine ------------------------------------------------------------
     def _rtt(self, seq):

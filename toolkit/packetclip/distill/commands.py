@@ -34,10 +34,14 @@ def _command_line(teacher_run, opts):
 @click.option("--preset", type=click.Choice(["full", "demo", "tiny"]), default="full", show_default=True,
               help="full: the released bundles; demo: fast for `make demo`; tiny: seconds (tests).")
 @click.option("--data", default=None, help="Flow file; default: the teacher's data (the embedded CIC-IDS2017 sample).")
-@click.option("--embedding", is_flag=True, help="Also distill the teacher's embedding into an extra output head.")
+@click.option("--embedding", is_flag=True,
+              help="Also distill the teacher's flow embedding into an int8 head, so the board can score missions "
+                   "given in words (`packetclip mission`; docs/missions.md).")
+@click.option("--embedding-dim", type=click.IntRange(2, 64), default=None,
+              help="Values in the embedding head [default: 16]: the top principal directions of the teacher's flow embeddings.")
 @click.option("--labels-only", is_flag=True, help="No teacher: train the student on the labels alone.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
-def distill(teacher_run, board, out, arch, seed, max_weights, max_arena, max_macs, max_ram, hosts, preset, data, embedding,
+def distill(teacher_run, board, out, arch, seed, max_weights, max_arena, max_macs, max_ram, hosts, preset, data, embedding, embedding_dim,
             labels_only, as_json):
     """Distill TEACHER_RUN into an int8 TFLM student bundle at --out, sized for --board."""
     from packetclip.distill.pipeline import distill as run
@@ -48,10 +52,11 @@ def distill(teacher_run, board, out, arch, seed, max_weights, max_arena, max_mac
     cmd = _command_line(teacher_run, [("--board", board), ("--arch", arch), ("--seed", seed), ("--max-weights", max_weights),
                                       ("--max-arena", max_arena), ("--max-macs", max_macs), ("--max-ram", max_ram),
                                       ("--hosts", hosts if arch != "mlp" else None), ("--preset", preset),
-                                      ("--data", data), ("--embedding", embedding), ("--out", out)])
+                                      ("--data", data), ("--embedding", embedding),
+                                      ("--embedding-dim", embedding_dim), ("--out", out)])
     log = (lambda msg: click.echo(msg, err=True)) if as_json else click.echo
     result = run(teacher_run, board=board, out=out, arch=arch, seed=seed, max_macs=max_macs, max_weights=max_weights,
-                 max_arena=max_arena, preset=preset, data=data, embedding=embedding, log=log, command=cmd,
+                 max_arena=max_arena, preset=preset, data=data, embedding=embedding, embedding_dim=embedding_dim, log=log, command=cmd,
                  max_ram=max_ram, hosts=hosts)
     if as_json:
         sys.stdout.write(json.dumps(result, indent=2, sort_keys=True) + "\n")

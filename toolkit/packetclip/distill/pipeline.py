@@ -37,7 +37,7 @@ MAX_FALLBACKS = 3      # smaller students tried after one measures over the budg
 
 
 def distill(teacher_run=None, board="mps2-an386", out="models/student", arch="auto", seed=None, max_macs=None,
-            max_weights=None, max_arena=None, preset="full", data=None, embedding=False, log=print,
+            max_weights=None, max_arena=None, preset="full", data=None, embedding=False, embedding_dim=None, log=print,
             command=None, max_ram=None, hosts=DEFAULT_HOSTS):
     t_start = time.monotonic()
     if preset not in PRESETS:
@@ -71,9 +71,14 @@ def distill(teacher_run=None, board="mps2-an386", out="models/student", arch="au
     ym = np.array([missions.index(kg.mission_of(l)) for l in labels_all])
 
     tp = teacher.predict(X, meta=getattr(table, "meta", None)) if teacher else None
-    t_emb = None
-    if embedding:
-        t_emb = np.asarray(tp["embedding"], np.float64)
+    t_emb = space = None
+    if embedding:   # the head regresses a fixed projection of the teacher's flow embedding (distill/embedding.py)
+        from packetclip.distill import embedding as emb
+
+        tr_rows = sp["train"][known[sp["train"]]]
+        space = emb.fit_space(tp["embedding"][tr_rows], tp["class_logits"][tr_rows], dim=embedding_dim or emb.DIM)
+        space.update(emb.teacher_fields(teacher_run, tcfg))
+        t_emb = emb.targets(space, tp["embedding"])
     heads = {"classes": [0, len(labels)], "missions": [len(labels), len(labels) + len(missions)],
              "embedding": None if t_emb is None else [len(labels) + len(missions), len(labels) + len(missions) + t_emb.shape[1]]}
     n_out = heads["embedding"][1] if t_emb is not None else heads["missions"][1]
@@ -92,9 +97,11 @@ def distill(teacher_run=None, board="mps2-an386", out="models/student", arch="au
         f"({budget.hosts} hosts) <= {budget.max_ram} B; training {', '.join(s.name for s in specs)}")
     tr = sp["train"][known[sp["train"]]]
     va = sp["val"][known[sp["val"]]]
-    te = sp["test"]
+    te = sp["test"][known[sp["test"]]]   # a class the teacher was not trained on has no output to score
     base_meta = {"features": features, "transform": transform, "labels": labels, "missions": missions,
                  "label_missions": label_missions, "heads": heads}
+    if space is not None:
+        base_meta["embedding"] = space
 
     tried, queue = [], list(specs)
     while queue:
@@ -131,7 +138,7 @@ def distill(teacher_run=None, board="mps2-an386", out="models/student", arch="au
     with deterministic_torch(seed):
         f_logits = predict(best["module"], Zte)
     m_float = score(meta, labels_all[te], softmax(f_logits[:, slice(*heads["classes"])]), softmax(f_logits[:, slice(*heads["missions"])]))
-    metrics = {"split": "test", "tflm_int8": summary(m_int8), "float_student": summary(m_float),
+    metrics = {"split": "test", "unseen_class_rows": int((~known[sp["test"]]).sum()), "tflm_int8": summary(m_int8), "float_student": summary(m_float),
                "agreement_float_student": round(float((cls_q == f_logits[:, slice(*heads["classes"])].argmax(1)).mean()), 6)}
     if tp is not None:
         tc = np.asarray(tp["class_logits"])[te]

@@ -73,9 +73,10 @@ def configure_and_build(board, model_dir, out, engine="aot", dsp=None, tflm_root
 
 
 def build_firmware(board, model=None, engine="aot", out=None, dsp=None, tflm_root=None, jobs=2, hosts=None,
-                   log=print):
+                   log=print, missions=None, max_missions=None):
     """Generate code for the bundle `model` (default: the packaged bundle), build it for `board`;
-    writes OUT/build.json.
+    writes OUT/build.json. `missions`: a prototypes file (`packetclip mission compile`) compiled
+    in; `max_missions`: room for pushed prototypes (default 16) on a bundle with an embedding head.
 
     Returns the report dict (also in build.json): board, engine, dsp, elf, memory split,
     codegen report, temporal context. `hosts`: host-table size of a windowed bundle (default:
@@ -104,9 +105,14 @@ def build_firmware(board, model=None, engine="aot", out=None, dsp=None, tflm_roo
     if hosts is not None and hosts < 0:
         raise PacketclipError(f"--hosts {hosts}: give 0 (no host table) or a positive number of hosts")
     n_hosts = build_hosts(meta, board, hosts)
+    protos = None
+    if missions is not None:
+        from packetclip.missions.prototypes import load_prototypes
+
+        protos = load_prototypes(missions, bundle)
     failed_log = out.with_name(out.name + "-failed.log")
     with atomic_dir(out, "build.json", "firmware build folder") as tmp:
-        codegen_report = generate(bundle, tmp / "model", eng.name)
+        codegen_report = generate(bundle, tmp / "model", eng.name, prototypes=protos, missions_capacity=max_missions)
         codegen_report["out_dir"] = str(out / "model")
         log(f"generated {eng.name} code for {model} in {out / 'model'}")
         try:

@@ -2,7 +2,8 @@
 
 Components: `weights` (read-only data of the generated model folder), `engine` (inference
 kernels, generated graph code, activation buffers, TFLM), `hosts` (a windowed model's
-per-host flow table, firmware/core/hosts.c), `core` (protocol and main loop),
+per-host flow table, firmware/core/hosts.c), `missions` (text-mission prototypes and their
+scoring, firmware/core/missions.c, and a compiled-in set), `core` (protocol and main loop),
 `port` (startup, UART, counter), `libc` (C library, libgcc), `other`. Flash holds code,
 read-only data and the initial values of .data; RAM holds .data and .bss; the stack is
 reported apart (the budgets are "RAM besides stack").
@@ -11,7 +12,7 @@ reported apart (the budgets are "RAM besides stack").
 import re
 from pathlib import Path
 
-COMPONENTS = ("weights", "engine", "hosts", "core", "port", "libc", "other")
+COMPONENTS = ("weights", "engine", "hosts", "missions", "core", "port", "libc", "other")
 _OUT = re.compile(r"^(\.[\w.]+|[A-Za-z_][\w.]*)\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)")
 _IN = re.compile(r"^ ([\w.*$-]+)?\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+(\S.*)$")
 _IN_NAME_ONLY = re.compile(r"^ (\.[\w.$-]+)\s*$")
@@ -43,12 +44,15 @@ def component_of(obj, insec, model_dir_names=("model",)):
     if "/lib/gcc/" in o or "libc" in o.rsplit("/", 1)[-1] or "picolibc" in o:
         return "libc"
     if "/firmware/core/" in o:
-        return "hosts" if o.rsplit("/", 1)[-1].startswith("hosts.c") else "core"
+        name = o.rsplit("/", 1)[-1]
+        return "hosts" if name.startswith("hosts.c") else "missions" if name.startswith("missions.c") else "core"
     if "/firmware/ports/" in o:
         return "port"
     if "/firmware/engine/" in o or "tensorflow/lite" in o or "/tflm/" in o:
         return "engine"
     parts = o.split("/")
+    if parts[-1].startswith("pc_missions_builtin"):
+        return "missions"
     if any(p in model_dir_names for p in parts[:-1]) or "pc_model" in parts[-1]:
         return "weights" if insec.startswith((".rodata", ".srodata")) else "engine"
     return "other"

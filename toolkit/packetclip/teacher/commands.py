@@ -69,9 +69,19 @@ def train(file, out, preset, seed, ssl, text_encoder, fraction, kg_files, as_jso
 @click.option("--preset", default=None, help="Preset for teachers trained here (default: the run's, or full).")
 @click.option("--ssl", default=None, help="packet | both | none (default: the run's, or packet).")
 @click.option("--text-encoder", default=None, help="small | minilm (default: the run's, or small).")
+@click.option("--zero-shot", is_flag=True,
+              help="Missions from words, leave one class out, on the device: RUN_OR_FILE is the flow file "
+                   "(default: the CIC sample); see docs/missions.md.")
+@click.option("--board", default="mps2-an386", show_default=True, help="--zero-shot: the board (emulated or the host port).")
+@click.option("--classes", default=None, help="--zero-shot: comma-separated classes to hold out [default: every attack class].")
+@click.option("--zero-shot-preset", default="small", show_default=True, help="--zero-shot: small (the measured runs) or tiny (tests).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-def evaluate(run_or_file, out, test_data, seeds, scarcity, preset, ssl, text_encoder, as_json):
+def evaluate(run_or_file, out, test_data, seeds, scarcity, preset, ssl, text_encoder, zero_shot, board, classes,
+             zero_shot_preset, as_json):
     """Evaluate a teacher run (or train on RUN_OR_FILE) against random forest and MLP baselines.
+
+    With --zero-shot, each attack class of RUN_OR_FILE is held out of training in turn, described in
+    words and found on the device (table zero-shot.md/json and plot zero-shot.png in --out).
 
     With --test-data, RUN (trained on one capture) is tested on another capture: the teacher with
     and without temporal context, and baselines trained on RUN's training rows."""
@@ -84,6 +94,19 @@ def evaluate(run_or_file, out, test_data, seeds, scarcity, preset, ssl, text_enc
         raise PacketclipError(f"--seeds: {seeds!r} is not a comma-separated list of integers, e.g. 0,1,2") from None
     if not seed_list:
         raise PacketclipError("--seeds: give at least one seed, e.g. 0,1,2")
+    if zero_shot:   # the missions stage runs the whole loop (teacher, student, firmware, device)
+        from packetclip.missions.zeroshot import evaluate_zero_shot
+
+        if test_data or scarcity:
+            raise PacketclipError("--zero-shot: --test-data and --scarcity do not apply")
+        res = evaluate_zero_shot(run_or_file, out=out, board=board, preset=zero_shot_preset, seed=seed_list[0],
+                                 text_encoder=text_encoder or "small",
+                                 classes=[c.strip() for c in classes.split(",") if c.strip()] if classes else None,
+                                 log=(lambda *_: None) if as_json else click.echo)
+        if as_json:
+            click.echo(json.dumps({k: res[k] for k in ("data", "board", "mean_auc_device", "mean_recall_at_1pct_benign",
+                                                       "mean_auc_closed_set", "all_bit_exact", "seconds")}, indent=2))
+        return
     if test_data is not None:
         return _evaluate_cross(run_or_file, test_data, out, seed_list, scarcity or preset or ssl or text_encoder, as_json)
     m = evaluate_api(run_or_file, out=out, seeds=seed_list, scarcity=scarcity, preset=preset, ssl=ssl,
