@@ -44,7 +44,8 @@ def _frames(conn, buf):
 
 
 def _answer(reply):
-    """A peer that answers each request with reply(type, seq) -> bytes (or b'' for silence)."""
+    """A peer that answers each request with reply(type, seq) -> bytes (b'' for silence, None to
+    hang up)."""
     def run(conn, stop):
         buf = bytearray()
         while not stop.is_set():
@@ -52,7 +53,10 @@ def _answer(reply):
             if reqs is None:
                 return
             for t, seq in reqs:
-                conn.sendall(reply(t, seq))
+                out = reply(t, seq)
+                if out is None:
+                    return
+                conn.sendall(out)
     return run
 
 
@@ -71,7 +75,7 @@ BEHAVIOURS = {
                                         else P.encode_frame(P.RESULT, seq, b"\x01\x02")),
     "info-then-errors": _answer(lambda t, seq: _info_frame(seq) if t == P.HELLO
                                 else P.encode_frame(P.ERROR, seq, bytes((P.ERR_BAD_FRAME, t)))),
-    "info-then-closes": None,   # filled below
+    "info-then-closes": _answer(lambda t, seq: _info_frame(seq) if t == P.HELLO else None),   # hangs up mid-run
     "protocol-1": _answer(lambda t, seq: _info_frame(seq, proto=1) if t == P.HELLO else b""),
     "other-model": _answer(lambda t, seq: _info_frame(seq, sha="ab" * 32) if t == P.HELLO else b""),
     "damaged-crc": _answer(lambda t, seq: _info_frame(seq)[:-3] + b"\x01\x01\x00"),
@@ -79,21 +83,6 @@ BEHAVIOURS = {
     "stats-garbage": _answer(lambda t, seq: _info_frame(seq) if t == P.HELLO
                              else P.encode_frame(P.STATS_REPLY if t == P.STATS else P.RESULT, seq, b"\x07" * 3)),
 }
-
-
-def _info_then_closes(conn, stop):
-    buf = bytearray()
-    while not stop.is_set():
-        reqs = _frames(conn, buf)
-        if reqs is None:
-            return
-        for t, seq in reqs:
-            if t != P.HELLO:
-                return                 # hang up mid-run
-            conn.sendall(_info_frame(seq))
-
-
-BEHAVIOURS["info-then-closes"] = _info_then_closes
 
 
 def _flood(conn, stop, block):
