@@ -443,23 +443,20 @@ def _set0(obj, name, value):
 
 
 def crafted_tflite_cases():
-    def setattr_(obj, name, value):
-        setattr(obj, name, value)
-
     muts = {
         "tensor-index": lambda m, g: _set0(g.operators[0], "inputs", 9999),
         "output-tensor-index": lambda m, g: _set0(g.operators[-1], "outputs", len(g.tensors) + 3),
-        "opcode-index": lambda m, g: setattr_(g.operators[0], "opcodeIndex", 77),
-        "buffer-index": lambda m, g: setattr_(_weights(g), "buffer", 10_000),
+        "opcode-index": lambda m, g: setattr(g.operators[0], "opcodeIndex", 77),
+        "buffer-index": lambda m, g: setattr(_weights(g), "buffer", 10_000),
         "graph-input-index": lambda m, g: _set0(g, "inputs", -5),
         "graph-output-index": lambda m, g: _set0(g, "outputs", 4096),
-        "weights-1d": lambda m, g: setattr_(_weights(g), "shape", [int(_weights(g).shape[0]) * int(_weights(g).shape[1])]),
-        "input-zero-dim": lambda m, g: setattr_(g.tensors[g.inputs[0]], "shape", [1, 0]),
-        "negative-dim": lambda m, g: setattr_(g.tensors[g.inputs[0]], "shape", [1, -76]),
-        "unknown-dtype": lambda m, g: setattr_(g.tensors[0], "type", 99),
+        "weights-1d": lambda m, g: setattr(_weights(g), "shape", [int(_weights(g).shape[0]) * int(_weights(g).shape[1])]),
+        "input-zero-dim": lambda m, g: setattr(g.tensors[g.inputs[0]], "shape", [1, 0]),
+        "negative-dim": lambda m, g: setattr(g.tensors[g.inputs[0]], "shape", [1, -76]),
+        "unknown-dtype": lambda m, g: setattr(g.tensors[0], "type", 99),
         "two-subgraphs": lambda m, g: m.subgraphs.append(m.subgraphs[0]),
-        "no-operators": lambda m, g: setattr_(g, "operators", []),
-        "float-input": lambda m, g: setattr_(g.tensors[g.inputs[0]], "type", 0),
+        "no-operators": lambda m, g: setattr(g, "operators", []),
+        "float-input": lambda m, g: setattr(g.tensors[g.inputs[0]], "type", 0),
     }
     out = []
     for k, f in muts.items():

@@ -39,10 +39,16 @@ def _seed_pcap(ng):
     return buf.getvalue()
 
 
-def _seed_file(rel):
+def _bundle_file(name):
     from packetclip import resources
 
-    return (resources.default_bundle() / rel).read_bytes() if rel.startswith("model.") else (resources.boards_dir() / rel).read_bytes()
+    return (resources.default_bundle() / name).read_bytes()
+
+
+def _board_file(name):
+    from packetclip import resources
+
+    return (resources.boards_dir() / name).read_bytes()
 
 
 def _via_file(suffix, fn):
@@ -141,9 +147,9 @@ def targets():
         "csv": (_seed_csv, _via_file(".csv", _csv)),
         "pcap": (lambda: _seed_pcap(False), _via_file(".pcap", _pcap)),
         "pcapng": (lambda: _seed_pcap(True), _via_file(".pcapng", _pcap)),
-        "tflite": (lambda: _seed_file("model.tflite"), _tflite),
-        "model_json": (lambda: _seed_file("model.json"), _model_json),
-        "board_toml": (lambda: _seed_file("mps2-an386.toml"), _via_file(".toml", _board)),
+        "tflite": (lambda: _bundle_file("model.tflite"), _tflite),
+        "model_json": (lambda: _bundle_file("model.json"), _model_json),
+        "board_toml": (lambda: _board_file("mps2-an386.toml"), _via_file(".toml", _board)),
         "rules_toml": (lambda: RULES_SEED, _via_file(".toml", _rules)),
         "labels_toml": (lambda: LABELS_SEED, _via_file(".toml", _labels)),
         "kg_yaml": (lambda: KG_SEED, _via_file(".yaml", _kg)),
@@ -210,8 +216,6 @@ def run(out):
         try:
             res[name] = fuzz(name, EXAMPLES)
         except Exception as exc:  # noqa: BLE001 - the finding is the result
-            buf = io.StringIO()
-            buf.write(f"{type(exc).__name__}: {str(exc)[:400]}")
-            res[name] = {"finding": buf.getvalue()}
+            res[name] = {"finding": f"{type(exc).__name__}: {str(exc)[:400]}"}
     return {"examples_per_reader": EXAMPLES, "readers": res,
             "findings": sorted(k for k, v in res.items() if "finding" in v)}

@@ -46,6 +46,7 @@ flow metadata (flow bundles only):
 
 import hashlib
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -189,8 +190,6 @@ MODEL_JSON = {
 
 def check_meta(meta, where):
     """model.json against MODEL_JSON, then the facts that tie fields together."""
-    import math
-
     meta = check(meta, MODEL_JSON, where, open=True)
     _check_keys(meta, where)
     if "features" not in meta:
